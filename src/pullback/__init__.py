@@ -1,0 +1,56 @@
+"""pullback: exact derivatives of plain NumPy code, in reverse and forward mode, to any order."""
+
+from . import rules  # noqa: F401  (registers the NumPy rules)
+from .errors import (
+    CotangentError,
+    GradientCheckError,
+    InPlaceWriteError,
+    InputDtypeError,
+    LeakedTracerError,
+    MissingRuleError,
+    NonScalarOutputError,
+    PullbackError,
+    RuleError,
+    TracedConversionError,
+    UnsupportedFunctionError,
+)
+from .transforms import (
+    checkpoint,
+    grad,
+    hessian,
+    jacfwd,
+    jacobian,
+    jacrev,
+    jvp,
+    linearize,
+    stop_gradient,
+    value_and_grad,
+    vjp,
+)
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "CotangentError",
+    "GradientCheckError",
+    "InPlaceWriteError",
+    "InputDtypeError",
+    "LeakedTracerError",
+    "MissingRuleError",
+    "NonScalarOutputError",
+    "PullbackError",
+    "RuleError",
+    "TracedConversionError",
+    "UnsupportedFunctionError",
+    "checkpoint",
+    "grad",
+    "hessian",
+    "jacfwd",
+    "jacobian",
+    "jacrev",
+    "jvp",
+    "linearize",
+    "stop_gradient",
+    "value_and_grad",
+    "vjp",
+]

@@ -1,0 +1,127 @@
+"""Stage ③ -> ④: the registry from NumPy callables to handlers, the `Rule` record, and `bind`,
+which hands a primitive call to the highest trace among its arguments.
+
+The core knows the NumPy protocols, not NumPy functions: rules register themselves from outside.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from ..errors import (
+    DuplicateRuleError,
+    LeakedTracerError,
+    UnsupportedFunctionError,
+    function_name,
+)
+from .trace import Trace
+from .traced import Traced
+
+Handler = Callable[..., Any]
+
+# NumPy callable (or (ufunc, method), or operator.getitem) -> handler taking NumPy's signature.
+REGISTRY: dict[Any, Handler] = {}
+# NumPy callable -> hint shown when it is called on a traced array without a rule.
+HINTS: dict[Any, str] = {}
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Rule:
+    """One primitive: how to compute it and how both modes differentiate it.
+
+    fwd(*args, **params) -> (y, res)   y: the result; res: what jvp and vjp need (factorizations!)
+    jvp(res, *xdots) -> ydot           an xdot is None where that argument is constant
+    vjp(res, ybar) -> (xbar, ...)      one cotangent per positional argument (None = zero); or a
+                                       tuple of per-argument functions vjp_i(res, ybar) -> xbar_i,
+                                       which lets the sweep skip constant arguments
+    Positional arguments may be traced; keyword `params` are static (not differentiable).
+    With `multiple_results`, y is a tuple, ydot a tuple, and ybar a tuple with None for zeros.
+    """
+
+    name: str
+    fwd: Callable[..., tuple[Any, Any]]
+    jvp: Callable[..., Any] | None
+    vjp: Callable[..., Any] | tuple[Callable[..., Any], ...] | None
+    multiple_results: bool = False
+
+    def bind(self, *args: Any, **params: Any) -> Any:
+        """Apply the primitive: traced at the top level of its arguments, or plain."""
+        trace = find_top_trace(args)
+        if trace is None:
+            return self.fwd(*args, **params)[0]
+        return trace.process(self, args, params)
+
+    def __repr__(self) -> str:
+        return f"Rule({self.name})"
+
+
+def find_top_trace(args: tuple[Any, ...]) -> Trace | None:
+    top = None
+    for a in args:
+        if isinstance(a, Traced):
+            t = a._trace
+            if top is None or t.level > top.level:
+                top = t
+            elif t is not top and t.level == top.level:
+                raise _leaked()
+    if top is not None and not top.alive:
+        raise _leaked()
+    return top
+
+
+def _leaked() -> LeakedTracerError:
+    return LeakedTracerError(
+        "A traced value was used after the transform that created it had returned (it was "
+        "stored in a global, an attribute or a closure). Return it from the function instead, "
+        "or store pullback.stop_gradient(x)."
+    )
+
+
+def register(fn: Any, handler: Handler) -> None:
+    """Make `handler` answer for the NumPy callable `fn` on traced arrays. Once per callable."""
+    if fn in REGISTRY:
+        raise DuplicateRuleError(f"{function_name(fn)} already has a rule; a callable is registered once.")
+    REGISTRY[fn] = handler
+
+
+def call(fn: Any, *args: Any, **kwargs: Any) -> Any:
+    """Run the handler registered for `fn` (the entry point of every traced NumPy call)."""
+    handler = REGISTRY.get(fn)
+    if handler is None:
+        raise UnsupportedFunctionError(
+            fn if not isinstance(fn, tuple) else _ufunc_method(fn),
+            _describe_traced(args, kwargs),
+            HINTS.get(fn, ""),
+        )
+    return handler(*args, **kwargs)
+
+
+def _ufunc_method(key: tuple[Any, str]) -> Any:
+    ufunc, method = key
+
+    class _Named:
+        __module__ = "numpy"
+        __qualname__ = f"{ufunc.__name__}.{method}"
+
+    return _Named
+
+
+def _describe_traced(args: tuple[Any, ...], kwargs: dict[str, Any]) -> str:
+    named = [(f"argument {i}", a) for i, a in enumerate(args)]
+    named += [(f"argument {k!r}", v) for k, v in kwargs.items()]
+    for label, a in named:
+        found = a if isinstance(a, Traced) else _first_traced(a)
+        if found is not None:
+            return f"{label} (shape {found.shape}, dtype {found.dtype})"
+    return "argument"
+
+
+def _first_traced(a: Any) -> Traced | None:
+    if isinstance(a, list | tuple):
+        for item in a:
+            if isinstance(item, Traced):
+                return item
+    return None
+

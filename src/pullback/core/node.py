@@ -1,0 +1,27 @@
+"""Stage ④: one Node per primitive call under a reverse trace; the tape is the nodes reachable
+from the output. A Node holds its rule, its parents (an ordered tuple, None for constants) and the
+residuals the rule's fwd returned; `seq` orders nodes by creation, a topological order."""
+
+from __future__ import annotations
+
+from itertools import count
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .dispatch import Rule
+
+_seq = count()
+
+
+class Node:
+    __slots__ = ("rule", "parents", "res", "seq")
+
+    def __init__(self, rule: Rule | None, parents: tuple[Node | None, ...], res: Any) -> None:
+        self.rule = rule  # None for a leaf (an input of the transform)
+        self.parents = parents
+        self.res = res
+        self.seq = next(_seq)
+
+    def __repr__(self) -> str:
+        name = "leaf" if self.rule is None else self.rule.name
+        return f"Node({name}, seq={self.seq})"

@@ -1,0 +1,140 @@
+"""Stage ⑤a: reverse mode. Under a ReverseTrace each primitive call records a Node; `backward`
+seeds cotangents at the outputs and sweeps the nodes in reverse creation order (a heap keyed by
+`seq`, no recursion), calling each rule's vjp, accumulating, and freeing residuals as it goes."""
+
+from __future__ import annotations
+
+from heapq import heappop, heappush
+from typing import Any
+
+from ..errors import MissingRuleError
+from .dispatch import Rule
+from .node import Node
+from .trace import Trace
+from .traced import Traced
+
+
+class ReverseTraced(Traced):
+    __slots__ = ("node",)
+
+    def __init__(self, value: Any, node: Node, trace: ReverseTrace) -> None:
+        self.value = value
+        self.node = node
+        self._trace = trace
+
+
+class ReverseTrace(Trace):
+    __slots__ = ()
+
+    def leaf(self, value: Any) -> ReverseTraced:
+        return ReverseTraced(value, Node(None, (), None), self)
+
+    def process(self, rule: Rule, args: tuple[Any, ...], params: dict[str, Any]) -> Any:
+        vals = []
+        parents = []
+        for a in args:
+            if a.__class__ is ReverseTraced and a._trace is self:
+                vals.append(a.value)
+                parents.append(a.node)
+            else:
+                vals.append(a)
+                parents.append(None)
+        y, res = rule.fwd(*vals, **params)
+        node = Node(rule, tuple(parents), res)
+        if rule.multiple_results:
+            n = len(y)
+            return tuple(
+                ReverseTraced(yi, Node(SELECT, (node,), (i, n)), self) for i, yi in enumerate(y)
+            )
+        return ReverseTraced(y, node, self)
+
+
+def _select_vjp(res: tuple[int, int], ybar: Any) -> tuple[Any]:
+    i, n = res
+    return ((None,) * i + (ybar,) + (None,) * (n - i - 1),)
+
+
+def _select_jvp(res: tuple[int, int], xdot: Any) -> Any:
+    return xdot[res[0]]
+
+
+def _select_fwd(ys: tuple[Any, ...], *, i: int) -> tuple[Any, Any]:
+    return ys[i], (i, len(ys))
+
+
+# Picks output i of a multiple-results node; its cotangent is a tuple with None elsewhere.
+SELECT = Rule("select", _select_fwd, _select_jvp, _select_vjp)
+
+
+def add_cotangents(a: Any, b: Any) -> Any:
+    if type(a) is tuple:  # a multiple-results node
+        return tuple(y if x is None else x if y is None else x + y for x, y in zip(a, b, strict=True))
+    return a + b
+
+
+def backward(seeds: list[tuple[Node, Any]], retain: bool = False) -> dict[Node, Any]:
+    """Sweep from `seeds` [(node, ybar)] to the leaves; return {leaf node: cotangent}.
+
+    Every consumer of a node was created after it, so popping the largest `seq` first visits a
+    node only when all its cotangent contributions have arrived. Without `retain`, residuals are
+    dropped as soon as their node is processed (the graph cannot be swept a second time).
+    """
+    ct: dict[Node, Any] = {}
+    heap: list[tuple[int, Node]] = []
+    for node, ybar in seeds:
+        _accumulate(ct, heap, node, ybar)
+    leaves: dict[Node, Any] = {}
+    while heap:
+        node = heappop(heap)[1]
+        ybar = ct.pop(node)
+        rule = node.rule
+        if rule is None:
+            leaves[node] = ybar
+            continue
+        parents = node.parents
+        vjp = rule.vjp
+        if vjp is None:
+            raise _no_vjp(rule)
+        if type(vjp) is tuple:
+            for i, p in enumerate(parents):
+                if p is not None:
+                    _accumulate(ct, heap, p, vjp[i](node.res, ybar))
+        else:
+            for p, xbar in zip(parents, vjp(node.res, ybar), strict=True):
+                if p is not None and xbar is not None:
+                    _accumulate(ct, heap, p, xbar)
+        if not retain:
+            node.res = None
+    return leaves
+
+
+def _accumulate(ct: dict[Node, Any], heap: list[tuple[int, Node]], node: Node, xbar: Any) -> None:
+    if node in ct:
+        ct[node] = add_cotangents(ct[node], xbar)
+    else:
+        ct[node] = xbar
+        heappush(heap, (-node.seq, node))
+
+
+def _no_vjp(rule: Rule) -> Exception:
+    return MissingRuleError(
+        f"{rule.name} has no reverse-mode (VJP) rule. Define one with f.defvjp(fwd, bwd), or "
+        "differentiate it with pullback.jvp / jacfwd instead."
+    )
+
+
+def reachable(outputs: list[Node]) -> list[Node]:
+    """The nodes reachable from `outputs`, in creation (topological) order."""
+    seen: set[Node] = set()
+    stack = list(outputs)
+    while stack:
+        node = stack.pop()
+        if node in seen:
+            continue
+        seen.add(node)
+        stack.extend(p for p in node.parents if p is not None)
+    return sorted(seen, key=_seq)
+
+
+def _seq(node: Node) -> int:
+    return node.seq

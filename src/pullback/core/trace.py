@@ -1,0 +1,56 @@
+"""Trace levels for nesting (principle 5): every transform call opens a new level, kept in a
+ContextVar and restored in `finally`, so a raising user function leaves no stale state.
+
+Levels solve perturbation confusion. Take
+
+    def f(x):
+        g = lambda y: x * y            # closes over x
+        return x * grad(g)(1.0)        # d/dy (x*y) = x, so f(x) = x**2 and f'(x) = 2x
+
+`grad(f)` traces x at level 1; the inner `grad(g)` traces y at level 2. In `x * y` the level-2
+trace sees x (level 1) as a constant, so the inner gradient is x itself (a level-1 traced value),
+not 1 + x or any mixture; the outer sweep then differentiates `x * x` and returns 2x. A primitive
+is always processed by the highest level among its arguments; lower-level values pass through
+it as constants, and the rule's own NumPy calls on them are traced by their own level.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .dispatch import Rule
+
+_level: ContextVar[int] = ContextVar("pullback_trace_level", default=0)
+
+
+class Trace:
+    """One level of differentiation. Subclasses say how a primitive is processed at this level."""
+
+    __slots__ = ("level", "alive")
+
+    def __init__(self, level: int) -> None:
+        self.level = level
+        self.alive = True
+
+    def process(self, rule: Rule, args: tuple[Any, ...], params: dict[str, Any]) -> Any:
+        raise NotImplementedError
+
+
+def current_level() -> int:
+    return _level.get()
+
+
+@contextmanager
+def new_trace(kind: type[Trace]) -> Iterator[Any]:
+    """Open a trace one level above the current one; close it (and the level) on exit."""
+    trace = kind(_level.get() + 1)
+    token = _level.set(trace.level)
+    try:
+        yield trace
+    finally:
+        _level.reset(token)
+        trace.alive = False

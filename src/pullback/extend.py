@@ -1,0 +1,187 @@
+"""The rule-author API in one place (stage ④'s records): `Rule`, `defrule`, `elementwise`,
+`linear`, `nondifferentiable`, `unbroadcast`. Every rule in rules/ and linalg/ is built from these.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from .core import Rule, register
+from .core.dispatch import HINTS
+from .core.traced import primal
+from .errors import UnsupportedFunctionError
+
+__all__ = [
+    "Rule",
+    "defrule",
+    "elementwise",
+    "linear",
+    "nondifferentiable",
+    "register",
+    "unbroadcast",
+    "zeros_like",
+    "HINTS",
+]
+
+
+def unbroadcast(g: Any, like: Any) -> Any:
+    """Sum the cotangent `g` back to the shape of `like` (an input) and cast it to its dtype."""
+    shape = like.shape
+    gshape = g.shape
+    if gshape != shape:
+        lead = len(gshape) - len(shape)
+        axes = tuple(range(lead)) + tuple(
+            lead + i for i, n in enumerate(shape) if n == 1 and gshape[lead + i] != 1
+        )
+        g = np.sum(g, axis=axes, keepdims=True) if axes else g
+        g = np.reshape(g, shape)
+    dtype = like.dtype
+    if g.dtype != dtype:
+        g = g.astype(dtype)
+    return g
+
+
+def zeros_like(x: Any) -> np.ndarray:
+    """A plain zero array with x's shape and dtype (x may be traced)."""
+    return np.zeros(x.shape, x.dtype)
+
+
+def defrule(
+    fn: Any,
+    fwd: Callable[..., tuple[Any, Any]],
+    jvp: Callable[..., Any] | None,
+    vjp: Callable[..., Any] | tuple[Callable[..., Any], ...] | None,
+    *,
+    name: str | None = None,
+    multiple_results: bool = False,
+    handler: Callable[..., Any] | None = None,
+) -> Rule:
+    """Create the Rule for NumPy callable `fn` and register it.
+
+    Without `handler`, `fn(*arrays, **params)` on traced arrays binds the rule directly. Pass a
+    handler (taking fn's NumPy signature) to map that signature onto `rule.bind(*arrays, **params)`.
+    """
+    rule = Rule(name or _name(fn), fwd, jvp, vjp, multiple_results)
+    register(fn, handler if handler is not None else rule.bind)
+    return rule
+
+
+def elementwise(ufunc: Any, *derivatives: Callable[..., Any], name: str | None = None) -> Rule:
+    """Declare an elementwise function once by its partial derivatives; both modes follow.
+
+    Each derivative is a function of (*xs, y), e.g. `elementwise(np.sin, lambda x, y: np.cos(x))`
+    or for `np.divide`: `lambda x1, x2, y: 1 / x2, lambda x1, x2, y: -y / x2`.
+    """
+    label = name or _name(ufunc)
+
+    def fwd(*xs: Any, **params: Any) -> tuple[Any, Any]:
+        if params:
+            raise UnsupportedFunctionError(
+                ufunc, "array", f"Its keyword arguments {sorted(params)} are not supported."
+            )
+        y = ufunc(*xs)
+        return y, (*xs, y)
+
+    if len(derivatives) == 1:
+        (d,) = derivatives
+
+        def jvp(res: Any, xdot: Any) -> Any:
+            return xdot * d(*res)
+
+        vjp: Any = (_unary_vjp(d),)
+    else:
+
+        def jvp(res: Any, *xdots: Any) -> Any:
+            y = res[-1]
+            ydot = None
+            for xdot, d in zip(xdots, derivatives, strict=True):
+                if xdot is not None:
+                    term = xdot * d(*res)
+                    ydot = term if ydot is None else ydot + term
+            return ydot if ydot.shape == y.shape else np.broadcast_to(ydot, y.shape)
+
+        vjp = tuple(_binary_vjp(d, i) for i, d in enumerate(derivatives))
+    return defrule(ufunc, fwd, jvp, vjp, name=label)
+
+
+def _unary_vjp(d: Callable[..., Any]) -> Callable[..., Any]:
+    def vjp(res: Any, ybar: Any) -> Any:
+        return ybar * d(*res)
+
+    return vjp
+
+
+def _binary_vjp(d: Callable[..., Any], i: int) -> Callable[..., Any]:
+    def vjp(res: Any, ybar: Any) -> Any:
+        return unbroadcast(ybar * d(*res), res[i])
+
+    return vjp
+
+
+def linear(
+    fn: Any,
+    apply: Callable[..., Any],
+    transpose: Callable[..., tuple[Any, ...]],
+    *,
+    name: str | None = None,
+    handler: Callable[..., Any] | None = None,
+) -> Rule:
+    """Declare an op that is linear in its positional arguments by the op and its transpose.
+
+    apply(*xs, **params) computes it (and, applied to tangents, its JVP);
+    transpose(ybar, *xs_like, **params) returns one cotangent per x (xs_like hold only shape and
+    dtype: `like.shape`, `like.dtype`).
+    """
+
+    def fwd(*xs: Any, **params: Any) -> tuple[Any, Any]:
+        y = apply(*xs, **params)
+        return y, (tuple(_Like(x) for x in xs), params)
+
+    def jvp(res: Any, *xdots: Any) -> Any:
+        likes, params = res
+        filled = [x if x is not None else zeros_like(like) for x, like in zip(xdots, likes, strict=True)]
+        return apply(*filled, **params)
+
+    def vjp(res: Any, ybar: Any) -> tuple[Any, ...]:
+        likes, params = res
+        return transpose(ybar, *likes, **params)
+
+    return defrule(fn, fwd, jvp, vjp, name=name or _name(fn), handler=handler)
+
+
+class _Like:
+    """Shape and dtype of an input, kept instead of the input itself (linear ops need no more)."""
+
+    __slots__ = ("shape", "dtype", "ndim")
+
+    def __init__(self, x: Any) -> None:
+        self.shape = np.shape(x) if not hasattr(x, "shape") else x.shape
+        self.dtype = x.dtype if hasattr(x, "dtype") else np.result_type(x)
+        self.ndim = len(self.shape)
+
+
+def nondifferentiable(fn: Any, name: str | None = None) -> None:
+    """Register `fn` as having no derivative: it runs on the concrete values and returns a plain
+    array (comparisons, argmax, floor, ...). Gradients through it are zero by definition."""
+
+    def handler(*args: Any, **kwargs: Any) -> Any:
+        args = tuple(_strip(a) for a in args)
+        kwargs = {k: _strip(v) for k, v in kwargs.items()}
+        return fn(*args, **kwargs)
+
+    register(fn, handler)
+
+
+def _strip(a: Any) -> Any:
+    if isinstance(a, list | tuple):
+        return type(a)(_strip(x) for x in a)
+    return primal(a)
+
+
+def _name(fn: Any) -> str:
+    if isinstance(fn, tuple):
+        return f"{fn[0].__name__}.{fn[1]}"
+    return getattr(fn, "__name__", repr(fn))

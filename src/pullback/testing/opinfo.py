@@ -1,0 +1,72 @@
+"""The OpInfo table's record (consumers of the rules, like check_grads): one entry per operation
+under test, with its sample inputs, domain, dtypes, modes, order and tolerances."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+# The standard shapes every elementwise-style entry runs over (one tuple of shapes per sample).
+UNARY_SHAPES: tuple[tuple[tuple[int, ...], ...], ...] = (((),), ((3,),), ((2, 3),), ((4, 2, 3),))
+BINARY_SHAPES: tuple[tuple[tuple[int, ...], ...], ...] = (
+    ((), ()),
+    ((3,), (3,)),
+    ((2, 3), (2, 3)),
+    ((1, 3), (2, 3)),
+    ((4, 2, 3), (4, 2, 3)),
+    ((2, 3), ()),
+)
+
+
+@dataclass(frozen=True)
+class OpInfo:
+    """One operation under test.
+
+    fn:      takes the sample arrays positionally (close over static parameters like axis).
+    covers:  the NumPy callables (registry keys) this entry exercises; the completeness test
+             fails for a registered callable no entry covers.
+    shapes:  one tuple of argument shapes per sample.
+    domain:  (low, high) for uniform sampling, one pair per argument or one for all.
+    samples: optional `samples(rng, dtype) -> list[tuple[args]]` replacing shapes/domain.
+    modes:   ("fwd", "rev") unless a mode is missing, with the reason in `skips`.
+    skips:   {"fwd" | "rev" | "float32" | ...: "reason"}.
+    """
+
+    name: str
+    fn: Callable[..., Any]
+    covers: tuple[Any, ...]
+    shapes: tuple[tuple[tuple[int, ...], ...], ...] = UNARY_SHAPES
+    domain: tuple[float, float] | tuple[tuple[float, float], ...] = (-2.0, 2.0)
+    samples: Callable[[np.random.Generator, Any], list[tuple[Any, ...]]] | None = None
+    dtypes: tuple[Any, ...] = (np.float64, np.float32)
+    modes: tuple[str, ...] = ("fwd", "rev")
+    order: int = 2
+    rtol: float | None = None
+    skips: dict[str, str] = field(default_factory=dict)
+
+    def sample_inputs(self, rng: np.random.Generator, dtype: Any) -> list[tuple[Any, ...]]:
+        if self.samples is not None:
+            return self.samples(rng, dtype)
+        out = []
+        for shapes in self.shapes:
+            domains = self.domain if isinstance(self.domain[0], tuple) else (self.domain,) * len(shapes)
+            out.append(
+                tuple(
+                    rng.uniform(lo, hi, size=s).astype(dtype)
+                    for s, (lo, hi) in zip(shapes, domains, strict=True)
+                )
+            )
+        return out
+
+
+@dataclass(frozen=True)
+class NondiffInfo:
+    """A non-differentiable function: on traced input it must return a plain array equal to
+    NumPy's result. `fn` takes one sample array."""
+
+    name: str
+    fn: Callable[..., Any]
+    covers: tuple[Any, ...]

@@ -1,0 +1,9 @@
+"""The one OpInfo table: the concatenation of each rule family's entries."""
+
+from __future__ import annotations
+
+from ..opinfo import NondiffInfo, OpInfo
+from . import elementwise
+
+OPS: list[OpInfo] = [*elementwise.OPS]
+NONDIFF: list[NondiffInfo] = [*elementwise.NONDIFF]

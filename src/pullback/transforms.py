@@ -1,0 +1,408 @@
+"""Stage ①: the public transforms. Each picks a mode, flattens pytree arguments (②), opens a trace
+level, runs the user's function on traced leaves (③-④), sweeps (⑤a reverse, ⑤b forward) and
+unflattens the results (⑥)."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+from .core import (
+    ForwardTrace,
+    ForwardTraced,
+    ReverseTrace,
+    ReverseTraced,
+    Rule,
+    Traced,
+    backward,
+    new_trace,
+    primal,
+    push_forward,
+    reachable,
+)
+from .core.node import Node
+from .core.pytree import PyTree, TreeDef, flatten, tree_map, unflatten
+from .errors import CotangentError, InputDtypeError, NonScalarOutputError
+
+__all__ = [
+    "checkpoint",
+    "grad",
+    "hessian",
+    "jacfwd",
+    "jacobian",
+    "jacrev",
+    "jvp",
+    "linearize",
+    "stop_gradient",
+    "value_and_grad",
+    "vjp",
+]
+
+ArgNums = int | Sequence[int]
+
+
+# ---- helpers shared by every transform ------------------------------------------------------------
+def _as_input(x: Any, where: str) -> Any:
+    """A differentiable leaf: a float (or complex) array, or a value traced by an outer level."""
+    if not isinstance(x, Traced):
+        x = np.asarray(x)
+    kind = x.dtype.kind
+    if kind not in "fc":
+        fix = "float(x)" if x.ndim == 0 else "x.astype(float)"
+        raise InputDtypeError(
+            f"{where} has dtype {x.dtype}; only floating-point inputs can be differentiated "
+            f"(an integer or boolean input has no tangent space). Pass {fix} instead, or leave "
+            "the argument out of argnums if it is not meant to be differentiated."
+        )
+    return x
+
+
+def _argnums(argnums: ArgNums, nargs: int, name: str) -> tuple[int, ...]:
+    nums = (argnums,) if isinstance(argnums, int) else tuple(argnums)
+    for i in nums:
+        if not -nargs <= i < nargs:
+            raise ValueError(f"{name}: argnums={argnums!r} but the function got {nargs} arguments")
+    return tuple(i % nargs for i in nums)
+
+
+def _unbox(x: Any, trace: Any) -> Any:
+    return x.value if isinstance(x, Traced) and x._trace is trace else x
+
+
+def _strip_level(tree: PyTree, trace: Any) -> PyTree:
+    return tree_map(lambda x: _unbox(x, trace), tree)
+
+
+def _zeros(x: Any) -> np.ndarray:
+    return np.zeros(x.shape, x.dtype)
+
+
+def _finish(g: Any, like: Any) -> Any:
+    """A cotangent (or tangent) as the caller expects it: like's shape and dtype, an ndarray."""
+    if g is None:
+        return _zeros(like)
+    if not isinstance(g, Traced):
+        g = np.asarray(g)
+    if g.dtype != like.dtype:
+        g = g.astype(like.dtype)
+    if g.shape != like.shape:
+        g = np.broadcast_to(g, like.shape)
+    return g
+
+
+class _Recording:
+    """A function traced once in reverse mode: its outputs, their nodes, and the input leaves."""
+
+    def __init__(self, fun: Callable[..., Any], args: tuple[Any, ...], nums: tuple[int, ...], has_aux: bool, name: str) -> None:
+        dyn = [args[i] for i in nums]
+        leaves, self.in_def = flatten(tuple(dyn))
+        self.in_leaves = [_as_input(x, f"{name}: argument {_where(nums, self.in_def, k)}") for k, x in enumerate(leaves)]
+        with new_trace(ReverseTrace) as trace:
+            boxed = [trace.leaf(x) for x in self.in_leaves]
+            self.leaf_nodes = [b.node for b in boxed]
+            full = list(args)
+            for i, a in zip(nums, unflatten(self.in_def, boxed), strict=True):
+                full[i] = a
+            out = fun(*full)
+            self.aux = None
+            if has_aux:
+                out, aux = _split_aux(out, name)
+                self.aux = _strip_level(aux, trace)
+        out_leaves, self.out_def = flatten(out)
+        self.out_nodes: list[Node | None] = []
+        self.out_values = []
+        for o in out_leaves:
+            mine = isinstance(o, ReverseTraced) and o._trace is trace
+            self.out_nodes.append(o.node if mine else None)
+            self.out_values.append(o.value if mine else o)
+        self.trace = trace
+
+    @property
+    def out(self) -> PyTree:
+        return unflatten(self.out_def, self.out_values)
+
+    def pull(self, ybars: list[Any], retain: bool) -> list[Any]:
+        seeds = [(n, g) for n, g in zip(self.out_nodes, ybars, strict=True) if n is not None]
+        cts = backward(seeds, retain=retain)
+        return [_finish(cts.get(n), x) for n, x in zip(self.leaf_nodes, self.in_leaves, strict=True)]
+
+    def push(self, xdots: list[Any]) -> list[Any]:
+        nodes = [n for n in self.out_nodes if n is not None]
+        tangents = push_forward(reachable(nodes), dict(zip(self.leaf_nodes, xdots, strict=True)))
+        return [_finish(None if n is None else tangents.get(n), y) for n, y in zip(self.out_nodes, self.out_values, strict=True)]
+
+
+def _where(nums: tuple[int, ...], in_def: TreeDef, k: int) -> str:
+    if len(nums) == 1 and in_def.children and in_def.children[0].kind is None:
+        return str(nums[0])
+    return f"leaf {k} of argnums={nums}"
+
+
+def _split_aux(out: Any, name: str) -> tuple[Any, Any]:
+    if not (isinstance(out, tuple | list) and len(out) == 2):
+        raise TypeError(f"{name}(..., has_aux=True) needs the function to return a pair (output, aux)")
+    return out[0], out[1]
+
+
+def _check_like(g: Any, like: Any, what: str) -> Any:
+    """Validate a user-supplied cotangent or tangent against the value it pairs with."""
+    if not isinstance(g, Traced | np.ndarray | np.generic):
+        g = np.asarray(g, dtype=like.dtype)
+    if g.shape != like.shape:
+        raise CotangentError(f"{what} has shape {g.shape} but must have the shape {like.shape} of the value it pairs with")
+    if g.dtype != like.dtype:
+        raise CotangentError(f"{what} has dtype {g.dtype} but must have dtype {like.dtype} (shape {like.shape})")
+    return g
+
+
+# ---- reverse mode -------------------------------------------------------------------------------
+def vjp(fun: Callable[..., Any], *primals: Any, has_aux: bool = False) -> Any:
+    """Run `fun(*primals)` and return `(y, pullback)` (or `(y, pullback, aux)` with has_aux).
+
+    `pullback(ybar)` maps a cotangent of y's structure to a tuple with one cotangent per primal.
+    It can be called many times (the residuals are kept).
+
+    >>> y, back = vjp(lambda x: x * x, np.array([1.0, 2.0]))
+    >>> back(np.array([1.0, 1.0]))
+    (array([2., 4.]),)
+    """
+    rec = _Recording(fun, primals, tuple(range(len(primals))), has_aux, "vjp")
+
+    def pullback(ybar: Any) -> tuple[Any, ...]:
+        ybar_leaves, ybar_def = flatten(ybar)
+        if ybar_def != rec.out_def:
+            raise CotangentError(f"the cotangent has structure {ybar_def!r} but the output has {rec.out_def!r}")
+        checked = [_check_like(g, y, f"the cotangent for output leaf {k}") for k, (g, y) in enumerate(zip(ybar_leaves, rec.out_values, strict=True))]
+        return tuple(unflatten(rec.in_def, rec.pull(checked, retain=True)))
+
+    return (rec.out, pullback, rec.aux) if has_aux else (rec.out, pullback)
+
+
+def value_and_grad(fun: Callable[..., Any], argnums: ArgNums = 0, has_aux: bool = False) -> Callable[..., Any]:
+    """Like `grad`, but the function returns `(value, gradient)` (`((value, aux), gradient)`)."""
+
+    @functools.wraps(fun)
+    def value_and_grad_fun(*args: Any, **kwargs: Any) -> Any:
+        nums = _argnums(argnums, len(args), "grad")
+        f = functools.partial(fun, **kwargs) if kwargs else fun
+        rec = _Recording(f, args, nums, has_aux, "grad")
+        (y,) = _scalar_output(rec, fun)
+        grads = unflatten(rec.in_def, rec.pull([np.ones((), y.dtype)], retain=False))
+        g = grads[0] if isinstance(argnums, int) else tuple(grads)
+        value = rec.out
+        return ((value, rec.aux), g) if has_aux else (value, g)
+
+    return value_and_grad_fun
+
+
+def _scalar_output(rec: _Recording, fun: Any) -> list[Any]:
+    values = rec.out_values
+    name = getattr(fun, "__name__", "the function")
+    if len(values) != 1 or np.shape(values[0]) != ():
+        shapes = [np.shape(v) for v in values]
+        raise NonScalarOutputError(
+            f"grad needs {name} to return one scalar, but it returned output(s) of shape "
+            f"{shapes[0] if len(shapes) == 1 else shapes}. For the derivative of a non-scalar "
+            "output use pullback.jacobian (the full Jacobian) or pullback.vjp (a vector-Jacobian "
+            "product); or reduce the output to a scalar, e.g. np.sum(f(x))."
+        )
+    if np.result_type(values[0]).kind not in "f":
+        raise NonScalarOutputError(f"grad needs {name} to return a real floating-point scalar, got dtype {np.result_type(values[0])}")
+    return values
+
+
+def grad(fun: Callable[..., Any], argnums: ArgNums = 0, has_aux: bool = False) -> Callable[..., Any]:
+    """The gradient of a scalar function with respect to the argument(s) `argnums` (pytrees too).
+
+    >>> grad(lambda x: np.sum(x ** 2))(np.array([1.0, 2.0]))
+    array([2., 4.])
+    """
+    vg = value_and_grad(fun, argnums, has_aux)
+
+    @functools.wraps(fun)
+    def grad_fun(*args: Any, **kwargs: Any) -> Any:
+        (value_aux, g) = vg(*args, **kwargs)
+        return (g, value_aux[1]) if has_aux else g
+
+    return grad_fun
+
+
+# ---- forward mode -----------------------------------------------------------------------------------
+def jvp(fun: Callable[..., Any], primals: Sequence[Any], tangents: Sequence[Any], has_aux: bool = False) -> Any:
+    """Evaluate `fun(*primals)` and its directional derivative along `tangents`: `(y, ydot)`.
+
+    >>> jvp(np.sin, (np.array(0.0),), (np.array(2.0),))
+    (array(0.), array(2.))
+    """
+    if not isinstance(primals, tuple | list) or not isinstance(tangents, tuple | list):
+        raise TypeError("jvp(fun, primals, tangents) takes primals and tangents as tuples, e.g. jvp(f, (x,), (xdot,))")
+    leaves, in_def = flatten(tuple(primals))
+    t_leaves, t_def = flatten(tuple(tangents))
+    if t_def != in_def:
+        raise CotangentError(f"the tangents have structure {t_def!r} but the primals have {in_def!r}")
+    leaves = [_as_input(x, f"jvp: primal leaf {k}") for k, x in enumerate(leaves)]
+    t_leaves = [_check_like(t, x, f"the tangent for primal leaf {k}") for k, (t, x) in enumerate(zip(t_leaves, leaves, strict=True))]
+    with new_trace(ForwardTrace) as trace:
+        boxed = [ForwardTraced(x, t, trace) for x, t in zip(leaves, t_leaves, strict=True)]
+        out = fun(*unflatten(in_def, boxed))
+        if has_aux:
+            out, aux = _split_aux(out, "jvp")
+            aux = _strip_level(aux, trace)
+    out_leaves, out_def = flatten(out)
+    ys, ydots = [], []
+    for o in out_leaves:
+        if isinstance(o, ForwardTraced) and o._trace is trace:
+            ys.append(o.value)
+            ydots.append(o.tangent)
+        else:
+            ys.append(o)
+            ydots.append(_zeros(o) if hasattr(o, "dtype") else np.zeros_like(o))
+    result = (unflatten(out_def, ys), unflatten(out_def, ydots))
+    return (*result, aux) if has_aux else result
+
+
+def linearize(fun: Callable[..., Any], *primals: Any) -> tuple[Any, Callable[..., Any]]:
+    """Evaluate `fun` once and return `(y, f_jvp)`: `f_jvp(*tangents)` is the JVP at `primals`,
+    computed from the recorded graph and residuals without running `fun` again."""
+    rec = _Recording(fun, primals, tuple(range(len(primals))), False, "linearize")
+
+    def f_jvp(*tangents: Any) -> Any:
+        t_leaves, t_def = flatten(tuple(tangents))
+        if t_def != rec.in_def:
+            raise CotangentError(f"the tangents have structure {t_def!r} but the primals have {rec.in_def!r}")
+        checked = [_check_like(t, x, f"the tangent for primal leaf {k}") for k, (t, x) in enumerate(zip(t_leaves, rec.in_leaves, strict=True))]
+        return unflatten(rec.out_def, rec.push(checked))
+
+    return rec.out, f_jvp
+
+
+# ---- Jacobians and Hessians -----------------------------------------------------------------------
+def _jacobian(fun: Callable[..., Any], argnums: ArgNums, mode: str, has_aux: bool, name: str) -> Callable[..., Any]:
+    if mode not in ("fwd", "rev", "auto"):
+        raise ValueError(f"{name}: mode must be 'fwd', 'rev' or 'auto', not {mode!r}")
+
+    @functools.wraps(fun)
+    def jac_fun(*args: Any, **kwargs: Any) -> Any:
+        nums = _argnums(argnums, len(args), name)
+        f = functools.partial(fun, **kwargs) if kwargs else fun
+        rec = _Recording(f, args, nums, has_aux, name)
+        n_in = sum(x.size for x in rec.in_leaves)
+        n_out = sum(np.size(y) for y in rec.out_values)
+        forward = mode == "fwd" or (mode == "auto" and n_in < n_out)
+        blocks = _jac_forward(rec) if forward else _jac_reverse(rec)
+        per_out = []
+        for o, y in enumerate(rec.out_values):
+            per_in = [blocks[o][i].reshape(np.shape(y) + x.shape) for i, x in enumerate(rec.in_leaves)]
+            tree = unflatten(rec.in_def, per_in)
+            per_out.append(tree[0] if isinstance(argnums, int) else tree)
+        jac = unflatten(rec.out_def, per_out)
+        return (jac, rec.aux) if has_aux else jac
+
+    return jac_fun
+
+
+def _basis(x: Any) -> list[np.ndarray]:
+    n = x.size
+    eye = np.eye(n, dtype=x.dtype)
+    return [eye[k].reshape(x.shape) for k in range(n)]
+
+
+def _jac_reverse(rec: _Recording) -> list[list[Any]]:
+    """One backward sweep per output element; rows stacked: blocks[o][i] has shape (out_o, in_i)."""
+    blocks = []
+    for o, y in enumerate(rec.out_values):
+        rows: list[list[Any]] = [[] for _ in rec.in_leaves]
+        for e in _basis(np.asarray(primal(y))):
+            seeds = [e if k == o else np.zeros(np.shape(v), np.result_type(v)) for k, v in enumerate(rec.out_values)]
+            for i, g in enumerate(rec.pull(seeds, retain=True)):
+                rows[i].append(np.reshape(g, (-1,)))
+        blocks.append([_stack(r, 0, (np.size(y), x.size)) for r, x in zip(rows, rec.in_leaves, strict=True)])
+    return blocks
+
+
+def _jac_forward(rec: _Recording) -> list[list[Any]]:
+    """One tangent sweep per input element; columns stacked: blocks[o][i] has shape (out_o, in_i)."""
+    cols: list[list[list[Any]]] = [[[] for _ in rec.in_leaves] for _ in rec.out_values]
+    for i, x in enumerate(rec.in_leaves):
+        for e in _basis(np.asarray(primal(x))):
+            xdots = [e if k == i else _zeros(v) for k, v in enumerate(rec.in_leaves)]
+            for o, ydot in enumerate(rec.push(xdots)):
+                cols[o][i].append(np.reshape(ydot, (-1,)))
+    return [[_stack(c, 1, (np.size(y), x.size)) for c, x in zip(cols[o], rec.in_leaves, strict=True)] for o, y in enumerate(rec.out_values)]
+
+
+def _stack(vectors: list[Any], axis: int, shape: tuple[int, int]) -> Any:
+    if not vectors:
+        return np.zeros(shape)
+    return np.stack(vectors, axis=axis)
+
+
+def jacrev(fun: Callable[..., Any], argnums: ArgNums = 0, has_aux: bool = False) -> Callable[..., Any]:
+    """The Jacobian by reverse mode (one pullback per output element): shape out.shape + in.shape."""
+    return _jacobian(fun, argnums, "rev", has_aux, "jacrev")
+
+
+def jacfwd(fun: Callable[..., Any], argnums: ArgNums = 0, has_aux: bool = False) -> Callable[..., Any]:
+    """The Jacobian by forward mode (one tangent per input element): shape out.shape + in.shape."""
+    return _jacobian(fun, argnums, "fwd", has_aux, "jacfwd")
+
+
+def jacobian(fun: Callable[..., Any], argnums: ArgNums = 0, mode: str = "auto", has_aux: bool = False) -> Callable[..., Any]:
+    """The Jacobian; mode="auto" records once, then sweeps forward when there are fewer inputs
+    than outputs and in reverse otherwise."""
+    return _jacobian(fun, argnums, mode, has_aux, "jacobian")
+
+
+def hessian(fun: Callable[..., Any], argnums: ArgNums = 0) -> Callable[..., Any]:
+    """The Hessian of a scalar function, forward over reverse: shape in.shape + in.shape."""
+    return jacfwd(grad(fun, argnums), argnums)
+
+
+# ---- stop_gradient and checkpoint -----------------------------------------------------------------
+def stop_gradient(x: PyTree) -> PyTree:
+    """The value of `x` as a constant for every transform (its leaves become plain arrays)."""
+    return tree_map(primal, x)
+
+
+def checkpoint(fun: Callable[..., Any]) -> Callable[..., Any]:
+    """Differentiate `fun` without storing its intermediate values: the backward (and forward)
+    rules run `fun` again from its inputs. Trades compute for memory in long computations."""
+
+    @functools.wraps(fun)
+    def checkpointed(*args: Any) -> Any:
+        leaves, in_def = flatten(args)
+        dyn = [k for k, x in enumerate(leaves) if isinstance(x, Traced)]
+        if not dyn:
+            return fun(*args)
+        out_def: list[TreeDef] = []
+
+        def flat_fun(*values: Any) -> tuple[Any, ...]:
+            full = list(leaves)
+            for k, v in zip(dyn, values, strict=True):
+                full[k] = v
+            out_leaves, tree = flatten(fun(*unflatten(in_def, full)))
+            out_def[:] = [tree]
+            return tuple(out_leaves)
+
+        def fwd(*values: Any) -> tuple[Any, Any]:
+            ys = flat_fun(*values)
+            return ys, (values, [(np.shape(y), np.result_type(y)) for y in ys])
+
+        def ckpt_jvp(res: Any, *xdots: Any) -> Any:
+            values, _ = res
+            filled = tuple(_zeros(v) if t is None else t for t, v in zip(xdots, values, strict=True))
+            return jvp(flat_fun, values, filled)[1]
+
+        def ckpt_vjp(res: Any, ybars: Any) -> Any:
+            values, avals = res
+            filled = tuple(np.zeros(s, d) if g is None else g for g, (s, d) in zip(ybars, avals, strict=True))
+            return vjp(flat_fun, *values)[1](filled)
+
+        rule = Rule(f"checkpoint({getattr(fun, '__name__', 'fun')})", fwd, ckpt_jvp, ckpt_vjp, multiple_results=True)
+        outs = rule.bind(*(leaves[k] for k in dyn))
+        return unflatten(out_def[0], list(outs))
+
+    return checkpointed
