@@ -27,13 +27,14 @@ class UnsupportedFunctionError(PullbackError, TypeError):
             "Fixes:",
             "  - rewrite it with supported functions (see docs/coverage.md), or",
             "  - give it a rule: f = pullback.custom_vjp(f); f.defvjp(f_fwd, f_bwd), or",
-            "  - if its result should not carry a derivative, wrap the input in pullback.stop_gradient(x).",
+            "  - if its result should not carry a derivative, wrap the input in",
+            "    pullback.stop_gradient(x).",
         ]
         super().__init__("\n".join(lines))
 
 
 class TracedConversionError(PullbackError, TypeError):
-    """A traced array was turned into a constant (np.asarray, float, ...), which drops its derivative."""
+    """A traced array was turned into a constant (np.asarray, float): its derivative is lost."""
 
 
 class InPlaceWriteError(PullbackError, TypeError):
@@ -81,7 +82,9 @@ def function_name(fn: object) -> str:
     if module.startswith("numpy"):
         # numpy.linalg._linalg.solve -> numpy.linalg.solve; numpy._core.fromnumeric.sum -> numpy.sum
         parts = [p for p in module.split(".") if not p.startswith("_")]
-        module = ".".join(parts[:2]) if len(parts) > 1 and parts[1] in _NUMPY_SUBMODULES else "numpy"
+        module = (
+            ".".join(parts[:2]) if len(parts) > 1 and parts[1] in _NUMPY_SUBMODULES else "numpy"
+        )
     return f"{module}.{name}" if module else name
 
 

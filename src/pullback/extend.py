@@ -142,7 +142,9 @@ def linear(
 
     def jvp(res: Any, *xdots: Any) -> Any:
         likes, params = res
-        filled = [x if x is not None else zeros_like(like) for x, like in zip(xdots, likes, strict=True)]
+        filled = [
+            x if x is not None else zeros_like(like) for x, like in zip(xdots, likes, strict=True)
+        ]
         return apply(*filled, **params)
 
     def vjp(res: Any, ybar: Any) -> tuple[Any, ...]:
@@ -155,7 +157,7 @@ def linear(
 class _Like:
     """Shape and dtype of an input, kept instead of the input itself (linear ops need no more)."""
 
-    __slots__ = ("shape", "dtype", "ndim")
+    __slots__ = ("dtype", "ndim", "shape")
 
     def __init__(self, x: Any) -> None:
         self.shape = np.shape(x) if not hasattr(x, "shape") else x.shape

@@ -12,8 +12,8 @@ import numpy as np
 from ..core import primal, register
 from ..extend import defrule, elementwise, unbroadcast, zeros_like
 
-LN2 = np.log(2.0)
-LN10 = np.log(10.0)
+LN2 = float(np.log(2.0))  # a Python float: keeps float32 float32
+LN10 = float(np.log(10.0))
 
 
 # ---- linear ones: no multiplication by 1 ------------------------------------------------------
@@ -98,9 +98,7 @@ elementwise(np.log2, lambda x, y: 1 / (LN2 * x))
 elementwise(np.log10, lambda x, y: 1 / (LN10 * x))
 elementwise(np.log1p, lambda x, y: 1 / (1 + x))
 elementwise(np.logaddexp, lambda x1, x2, y: np.exp(x1 - y), lambda x1, x2, y: np.exp(x2 - y))
-elementwise(
-    np.logaddexp2, lambda x1, x2, y: np.exp2(x1 - y), lambda x1, x2, y: np.exp2(x2 - y)
-)
+elementwise(np.logaddexp2, lambda x1, x2, y: np.exp2(x1 - y), lambda x1, x2, y: np.exp2(x2 - y))
 
 # ---- trigonometric and hyperbolic -------------------------------------------------------------
 elementwise(np.sin, lambda x, y: np.cos(x))
@@ -159,12 +157,12 @@ def _where_jvp(res: Any, xdot: Any, ydot: Any) -> Any:
 
 
 def _where_vjp_x(res: Any, ybar: Any) -> Any:
-    x, y, condition = res
+    x, _y, condition = res
     return unbroadcast(np.where(condition, ybar, 0.0), x)
 
 
 def _where_vjp_y(res: Any, ybar: Any) -> Any:
-    x, y, condition = res
+    _x, y, condition = res
     return unbroadcast(np.where(condition, 0.0, ybar), y)
 
 
@@ -175,9 +173,7 @@ def _where(condition: Any, *xy: Any) -> Any:
     return _WHERE.bind(_as_array(x), _as_array(y), condition=np.asarray(primal(condition), bool))
 
 
-_WHERE = defrule(
-    np.where, _where_fwd, _where_jvp, (_where_vjp_x, _where_vjp_y), handler=_where
-)
+_WHERE = defrule(np.where, _where_fwd, _where_jvp, (_where_vjp_x, _where_vjp_y), handler=_where)
 
 
 def _clip(a: Any, a_min: Any = None, a_max: Any = None, out: Any = None, **kwargs: Any) -> Any:

@@ -52,7 +52,9 @@ class OpInfo:
             return self.samples(rng, dtype)
         out = []
         for shapes in self.shapes:
-            domains = self.domain if isinstance(self.domain[0], tuple) else (self.domain,) * len(shapes)
+            domains = (
+                self.domain if isinstance(self.domain[0], tuple) else (self.domain,) * len(shapes)
+            )
             out.append(
                 tuple(
                     rng.uniform(lo, hi, size=s).astype(dtype)
