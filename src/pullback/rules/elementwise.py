@@ -192,3 +192,45 @@ register(np.clip, _clip)
 
 def _as_array(x: Any) -> Any:
     return x if hasattr(x, "shape") else np.asarray(x)
+
+
+# ---- casts and copies: identity maps up to dtype ------------------------------------------------
+def _astype_fwd(x: Any, *, dtype: np.dtype) -> tuple[Any, Any]:
+    return x.astype(dtype), (x.dtype, dtype)
+
+
+def _astype_jvp(res: Any, xdot: Any) -> Any:
+    return xdot.astype(res[1])
+
+
+def _astype_vjp(res: Any, ybar: Any) -> tuple[Any]:
+    return (ybar.astype(res[0]),)  # xbar = ybar cast back to x's dtype
+
+
+def _astype(x: Any, dtype: Any, *args: Any, **kwargs: Any) -> Any:
+    dtype = np.dtype(dtype)
+    if dtype.kind not in "fc":  # an integer or boolean result carries no derivative
+        return primal(x).astype(dtype)
+    return _ASTYPE.bind(x, dtype=dtype)
+
+
+_ASTYPE = defrule(np.ndarray.astype, _astype_fwd, _astype_jvp, _astype_vjp, handler=_astype)
+
+
+def _copy_fwd(x: Any) -> tuple[Any, Any]:
+    return np.copy(x), None
+
+
+def _copy_jvp(res: Any, xdot: Any) -> Any:
+    return xdot
+
+
+def _copy_vjp(res: Any, ybar: Any) -> tuple[Any]:
+    return (ybar,)
+
+
+def _copy(a: Any, order: str = "K", subok: bool = False) -> Any:
+    return _COPY.bind(a)
+
+
+_COPY = defrule(np.copy, _copy_fwd, _copy_jvp, _copy_vjp, handler=_copy)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..opinfo import NondiffInfo, OpInfo
-from . import elementwise
+from . import elementwise, reductions, shape
 
-OPS: list[OpInfo] = [*elementwise.OPS]
-NONDIFF: list[NondiffInfo] = [*elementwise.NONDIFF]
+OPS: list[OpInfo] = [*elementwise.OPS, *reductions.OPS, *shape.OPS]
+NONDIFF: list[NondiffInfo] = [*elementwise.NONDIFF, *reductions.NONDIFF, *shape.NONDIFF]

@@ -111,6 +111,8 @@ OPS: list[OpInfo] = [
     OpInfo("where", _where, (np.where,), shapes=BINARY_SHAPES),
     OpInfo("clip", _clip, (np.clip,), samples=_clip_samples),
     OpInfo("clip_traced_bounds", _clip_bounds, (np.clip,), shapes=(((2, 3), (2, 3), (2, 3)),)),
+    OpInfo("astype", lambda x: x.astype(np.float64) ** 2, (np.ndarray.astype,)),  # widening: exact
+    OpInfo("copy", lambda x: np.copy(x) * x.copy(), (np.copy,)),
     OpInfo(
         "operators",
         _operators,
@@ -167,6 +169,7 @@ NONDIFF: list[NondiffInfo] = [
         )
     ),
     NondiffInfo("empty_like", lambda x: np.empty_like(x).shape, (np.empty_like,)),
+    NondiffInfo("astype_int", lambda x: x.astype(int), (np.ndarray.astype,)),
     NondiffInfo("allclose", lambda x: np.allclose(x, x), (np.allclose,)),
     NondiffInfo("isclose", lambda x: np.isclose(x, 0.3), (np.isclose,)),
     NondiffInfo("array_equal", lambda x: np.array_equal(x, x), (np.array_equal,)),
