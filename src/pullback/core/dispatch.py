@@ -82,7 +82,9 @@ def _leaked() -> LeakedTracerError:
 def register(fn: Any, handler: Handler) -> None:
     """Make `handler` answer for the NumPy callable `fn` on traced arrays. Once per callable."""
     if fn in REGISTRY:
-        raise DuplicateRuleError(f"{function_name(fn)} already has a rule; a callable is registered once.")
+        raise DuplicateRuleError(
+            f"{function_name(fn)} already has a rule; a callable is registered once."
+        )
     REGISTRY[fn] = handler
 
 
@@ -124,4 +126,3 @@ def _first_traced(a: Any) -> Traced | None:
             if isinstance(item, Traced):
                 return item
     return None
-

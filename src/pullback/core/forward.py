@@ -44,7 +44,8 @@ class ForwardTrace(Trace):
             if ydot is None:
                 return y
             return tuple(
-                yi if ti is None else ForwardTraced(yi, ti, self) for yi, ti in zip(y, ydot, strict=True)
+                yi if ti is None else ForwardTraced(yi, ti, self)
+                for yi, ti in zip(y, ydot, strict=True)
             )
         return y if ydot is None else ForwardTraced(y, ydot, self)
 

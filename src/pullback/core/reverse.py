@@ -68,7 +68,9 @@ SELECT = Rule("select", _select_fwd, _select_jvp, _select_vjp)
 
 def add_cotangents(a: Any, b: Any) -> Any:
     if type(a) is tuple:  # a multiple-results node
-        return tuple(y if x is None else x if y is None else x + y for x, y in zip(a, b, strict=True))
+        return tuple(
+            y if x is None else x if y is None else x + y for x, y in zip(a, b, strict=True)
+        )
     return a + b
 
 

@@ -199,7 +199,9 @@ class Traced:
             axes = axes[0]
         return _call(np.transpose, self, axes)
 
-    def astype(self, dtype: Any, order: str = "K", casting: str = "unsafe", copy: bool = True) -> Any:
+    def astype(
+        self, dtype: Any, order: str = "K", casting: str = "unsafe", copy: bool = True
+    ) -> Any:
         return _call(np.ndarray.astype, self, dtype)
 
     def flatten(self, order: str = "C") -> Any:
