@@ -234,8 +234,8 @@ def grad(fun: Callable[..., Any], argnums: ArgNums = 0, has_aux: bool = False) -
 def jvp(fun: Callable[..., Any], primals: Sequence[Any], tangents: Sequence[Any], has_aux: bool = False) -> Any:
     """Evaluate `fun(*primals)` and its directional derivative along `tangents`: `(y, ydot)`.
 
-    >>> jvp(np.sin, (np.array(0.0),), (np.array(2.0),))
-    (array(0.), array(2.))
+    >>> jvp(np.sin, (np.array([0.0, 1.0]),), (np.array([2.0, 0.0]),))
+    (array([0.        , 0.84147098]), array([2., 0.]))
     """
     if not isinstance(primals, tuple | list) or not isinstance(tangents, tuple | list):
         raise TypeError("jvp(fun, primals, tangents) takes primals and tangents as tuples, e.g. jvp(f, (x,), (xdot,))")

@@ -48,10 +48,19 @@ class Rule:
 
     def bind(self, *args: Any, **params: Any) -> Any:
         """Apply the primitive: traced at the top level of its arguments, or plain."""
-        trace = find_top_trace(args)
-        if trace is None:
+        top = None  # the highest trace among the arguments (find_top_trace, inlined: hot path)
+        for a in args:
+            if isinstance(a, Traced):
+                t = a._trace
+                if top is None or t.level > top.level:
+                    top = t
+                elif t is not top and t.level == top.level:
+                    raise _leaked()
+        if top is None:
             return self.fwd(*args, **params)[0]
-        return trace.process(self, args, params)
+        if not top.alive:
+            raise _leaked()
+        return top.process(self, args, params)
 
     def __repr__(self) -> str:
         return f"Rule({self.name})"

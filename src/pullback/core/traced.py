@@ -30,7 +30,10 @@ class Traced:
             )
         kwargs.pop("out", None)
         key = ufunc if method == "__call__" else (ufunc, method)
-        return _call(key, *inputs, **kwargs)
+        handler = REGISTRY.get(key)
+        if handler is None:
+            return _call(key, *inputs, **kwargs)  # raises UnsupportedFunctionError
+        return handler(*inputs, **kwargs)
 
     def __array_function__(self, func: Any, types: Any, args: Any, kwargs: Any) -> Any:
         return _call(func, *args, **kwargs)
@@ -241,4 +244,5 @@ for _fn in (
     setattr(Traced, _fn.__name__, _as_method(_fn))
 del _fn
 
+from .dispatch import REGISTRY  # noqa: E402
 from .dispatch import call as _call  # noqa: E402  (dispatch needs Traced defined first)

@@ -1,0 +1,6 @@
+"""`python -m pullback COMMAND`: see pullback.cli."""
+
+from .cli import main
+
+if __name__ == "__main__":
+    raise SystemExit(main())
