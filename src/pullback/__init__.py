@@ -1,6 +1,10 @@
 """pullback: exact derivatives of plain NumPy code, in reverse and forward mode, to any order."""
 
-from . import rules  # noqa: F401  (registers the NumPy rules)
+from . import (
+    rules,  # noqa: F401  (registers the NumPy rules)
+    testing,
+)
+from .custom import custom_jvp, custom_vjp
 from .errors import (
     CotangentError,
     GradientCheckError,
@@ -14,6 +18,7 @@ from .errors import (
     TracedConversionError,
     UnsupportedFunctionError,
 )
+from .testing import check_grads
 from .transforms import (
     checkpoint,
     grad,
@@ -42,7 +47,10 @@ __all__ = [
     "RuleError",
     "TracedConversionError",
     "UnsupportedFunctionError",
+    "check_grads",
     "checkpoint",
+    "custom_jvp",
+    "custom_vjp",
     "grad",
     "hessian",
     "jacfwd",
@@ -51,6 +59,7 @@ __all__ = [
     "jvp",
     "linearize",
     "stop_gradient",
+    "testing",
     "value_and_grad",
     "vjp",
 ]
