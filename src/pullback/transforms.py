@@ -44,7 +44,7 @@ __all__ = [
 ArgNums = int | Sequence[int]
 
 
-# ---- helpers shared by every transform ------------------------------------------------------------
+# ---- helpers shared by every transform ----
 def _as_input(x: Any, where: str) -> Any:
     """A differentiable leaf: a float (or complex) array, or a value traced by an outer level."""
     if not isinstance(x, Traced):
@@ -96,10 +96,20 @@ def _finish(g: Any, like: Any) -> Any:
 class _Recording:
     """A function traced once in reverse mode: its outputs, their nodes, and the input leaves."""
 
-    def __init__(self, fun: Callable[..., Any], args: tuple[Any, ...], nums: tuple[int, ...], has_aux: bool, name: str) -> None:
+    def __init__(
+        self,
+        fun: Callable[..., Any],
+        args: tuple[Any, ...],
+        nums: tuple[int, ...],
+        has_aux: bool,
+        name: str,
+    ) -> None:
         dyn = [args[i] for i in nums]
         leaves, self.in_def = flatten(tuple(dyn))
-        self.in_leaves = [_as_input(x, f"{name}: argument {_where(nums, self.in_def, k)}") for k, x in enumerate(leaves)]
+        self.in_leaves = [
+            _as_input(x, f"{name}: argument {_where(nums, self.in_def, k)}")
+            for k, x in enumerate(leaves)
+        ]
         with new_trace(ReverseTrace) as trace:
             boxed = [trace.leaf(x) for x in self.in_leaves]
             self.leaf_nodes = [b.node for b in boxed]
@@ -127,12 +137,17 @@ class _Recording:
     def pull(self, ybars: list[Any], retain: bool) -> list[Any]:
         seeds = [(n, g) for n, g in zip(self.out_nodes, ybars, strict=True) if n is not None]
         cts = backward(seeds, retain=retain)
-        return [_finish(cts.get(n), x) for n, x in zip(self.leaf_nodes, self.in_leaves, strict=True)]
+        return [
+            _finish(cts.get(n), x) for n, x in zip(self.leaf_nodes, self.in_leaves, strict=True)
+        ]
 
     def push(self, xdots: list[Any]) -> list[Any]:
         nodes = [n for n in self.out_nodes if n is not None]
         tangents = push_forward(reachable(nodes), dict(zip(self.leaf_nodes, xdots, strict=True)))
-        return [_finish(None if n is None else tangents.get(n), y) for n, y in zip(self.out_nodes, self.out_values, strict=True)]
+        return [
+            _finish(None if n is None else tangents.get(n), y)
+            for n, y in zip(self.out_nodes, self.out_values, strict=True)
+        ]
 
 
 def _where(nums: tuple[int, ...], in_def: TreeDef, k: int) -> str:
@@ -143,7 +158,9 @@ def _where(nums: tuple[int, ...], in_def: TreeDef, k: int) -> str:
 
 def _split_aux(out: Any, name: str) -> tuple[Any, Any]:
     if not (isinstance(out, tuple | list) and len(out) == 2):
-        raise TypeError(f"{name}(..., has_aux=True) needs the function to return a pair (output, aux)")
+        raise TypeError(
+            f"{name}(..., has_aux=True) needs the function to return a pair (output, aux)"
+        )
     return out[0], out[1]
 
 
@@ -152,13 +169,18 @@ def _check_like(g: Any, like: Any, what: str) -> Any:
     if not isinstance(g, Traced | np.ndarray | np.generic):
         g = np.asarray(g, dtype=like.dtype)
     if g.shape != like.shape:
-        raise CotangentError(f"{what} has shape {g.shape} but must have the shape {like.shape} of the value it pairs with")
+        raise CotangentError(
+            f"{what} has shape {g.shape} but must have the shape {like.shape} "
+            "of the value it pairs with"
+        )
     if g.dtype != like.dtype:
-        raise CotangentError(f"{what} has dtype {g.dtype} but must have dtype {like.dtype} (shape {like.shape})")
+        raise CotangentError(
+            f"{what} has dtype {g.dtype} but must have dtype {like.dtype} (shape {like.shape})"
+        )
     return g
 
 
-# ---- reverse mode -------------------------------------------------------------------------------
+# ---- reverse mode ----
 def vjp(fun: Callable[..., Any], *primals: Any, has_aux: bool = False) -> Any:
     """Run `fun(*primals)` and return `(y, pullback)` (or `(y, pullback, aux)` with has_aux).
 
@@ -174,14 +196,21 @@ def vjp(fun: Callable[..., Any], *primals: Any, has_aux: bool = False) -> Any:
     def pullback(ybar: Any) -> tuple[Any, ...]:
         ybar_leaves, ybar_def = flatten(ybar)
         if ybar_def != rec.out_def:
-            raise CotangentError(f"the cotangent has structure {ybar_def!r} but the output has {rec.out_def!r}")
-        checked = [_check_like(g, y, f"the cotangent for output leaf {k}") for k, (g, y) in enumerate(zip(ybar_leaves, rec.out_values, strict=True))]
+            raise CotangentError(
+                f"the cotangent has structure {ybar_def!r} but the output has {rec.out_def!r}"
+            )
+        checked = [
+            _check_like(g, y, f"the cotangent for output leaf {k}")
+            for k, (g, y) in enumerate(zip(ybar_leaves, rec.out_values, strict=True))
+        ]
         return tuple(unflatten(rec.in_def, rec.pull(checked, retain=True)))
 
     return (rec.out, pullback, rec.aux) if has_aux else (rec.out, pullback)
 
 
-def value_and_grad(fun: Callable[..., Any], argnums: ArgNums = 0, has_aux: bool = False) -> Callable[..., Any]:
+def value_and_grad(
+    fun: Callable[..., Any], argnums: ArgNums = 0, has_aux: bool = False
+) -> Callable[..., Any]:
     """Like `grad`, but the function returns `(value, gradient)` (`((value, aux), gradient)`)."""
 
     @functools.wraps(fun)
@@ -210,11 +239,16 @@ def _scalar_output(rec: _Recording, fun: Any) -> list[Any]:
             "product); or reduce the output to a scalar, e.g. np.sum(f(x))."
         )
     if np.result_type(values[0]).kind not in "f":
-        raise NonScalarOutputError(f"grad needs {name} to return a real floating-point scalar, got dtype {np.result_type(values[0])}")
+        raise NonScalarOutputError(
+            f"grad needs {name} to return a real floating-point scalar, "
+            f"got dtype {np.result_type(values[0])}"
+        )
     return values
 
 
-def grad(fun: Callable[..., Any], argnums: ArgNums = 0, has_aux: bool = False) -> Callable[..., Any]:
+def grad(
+    fun: Callable[..., Any], argnums: ArgNums = 0, has_aux: bool = False
+) -> Callable[..., Any]:
     """The gradient of a scalar function with respect to the argument(s) `argnums` (pytrees too).
 
     >>> grad(lambda x: np.sum(x ** 2))(np.array([1.0, 2.0]))
@@ -230,21 +264,31 @@ def grad(fun: Callable[..., Any], argnums: ArgNums = 0, has_aux: bool = False) -
     return grad_fun
 
 
-# ---- forward mode -----------------------------------------------------------------------------------
-def jvp(fun: Callable[..., Any], primals: Sequence[Any], tangents: Sequence[Any], has_aux: bool = False) -> Any:
+# ---- forward mode ----
+def jvp(
+    fun: Callable[..., Any], primals: Sequence[Any], tangents: Sequence[Any], has_aux: bool = False
+) -> Any:
     """Evaluate `fun(*primals)` and its directional derivative along `tangents`: `(y, ydot)`.
 
     >>> jvp(np.sin, (np.array([0.0, 1.0]),), (np.array([2.0, 0.0]),))
     (array([0.        , 0.84147098]), array([2., 0.]))
     """
     if not isinstance(primals, tuple | list) or not isinstance(tangents, tuple | list):
-        raise TypeError("jvp(fun, primals, tangents) takes primals and tangents as tuples, e.g. jvp(f, (x,), (xdot,))")
+        raise TypeError(
+            "jvp(fun, primals, tangents) takes primals and tangents as tuples, "
+            "e.g. jvp(f, (x,), (xdot,))"
+        )
     leaves, in_def = flatten(tuple(primals))
     t_leaves, t_def = flatten(tuple(tangents))
     if t_def != in_def:
-        raise CotangentError(f"the tangents have structure {t_def!r} but the primals have {in_def!r}")
+        raise CotangentError(
+            f"the tangents have structure {t_def!r} but the primals have {in_def!r}"
+        )
     leaves = [_as_input(x, f"jvp: primal leaf {k}") for k, x in enumerate(leaves)]
-    t_leaves = [_check_like(t, x, f"the tangent for primal leaf {k}") for k, (t, x) in enumerate(zip(t_leaves, leaves, strict=True))]
+    t_leaves = [
+        _check_like(t, x, f"the tangent for primal leaf {k}")
+        for k, (t, x) in enumerate(zip(t_leaves, leaves, strict=True))
+    ]
     with new_trace(ForwardTrace) as trace:
         boxed = [ForwardTraced(x, t, trace) for x, t in zip(leaves, t_leaves, strict=True)]
         out = fun(*unflatten(in_def, boxed))
@@ -272,15 +316,22 @@ def linearize(fun: Callable[..., Any], *primals: Any) -> tuple[Any, Callable[...
     def f_jvp(*tangents: Any) -> Any:
         t_leaves, t_def = flatten(tuple(tangents))
         if t_def != rec.in_def:
-            raise CotangentError(f"the tangents have structure {t_def!r} but the primals have {rec.in_def!r}")
-        checked = [_check_like(t, x, f"the tangent for primal leaf {k}") for k, (t, x) in enumerate(zip(t_leaves, rec.in_leaves, strict=True))]
+            raise CotangentError(
+                f"the tangents have structure {t_def!r} but the primals have {rec.in_def!r}"
+            )
+        checked = [
+            _check_like(t, x, f"the tangent for primal leaf {k}")
+            for k, (t, x) in enumerate(zip(t_leaves, rec.in_leaves, strict=True))
+        ]
         return unflatten(rec.out_def, rec.push(checked))
 
     return rec.out, f_jvp
 
 
-# ---- Jacobians and Hessians -----------------------------------------------------------------------
-def _jacobian(fun: Callable[..., Any], argnums: ArgNums, mode: str, has_aux: bool, name: str) -> Callable[..., Any]:
+# ---- Jacobians and Hessians ----
+def _jacobian(
+    fun: Callable[..., Any], argnums: ArgNums, mode: str, has_aux: bool, name: str
+) -> Callable[..., Any]:
     if mode not in ("fwd", "rev", "auto"):
         raise ValueError(f"{name}: mode must be 'fwd', 'rev' or 'auto', not {mode!r}")
 
@@ -295,7 +346,9 @@ def _jacobian(fun: Callable[..., Any], argnums: ArgNums, mode: str, has_aux: boo
         blocks = _jac_forward(rec) if forward else _jac_reverse(rec)
         per_out = []
         for o, y in enumerate(rec.out_values):
-            per_in = [blocks[o][i].reshape(np.shape(y) + x.shape) for i, x in enumerate(rec.in_leaves)]
+            per_in = [
+                blocks[o][i].reshape(np.shape(y) + x.shape) for i, x in enumerate(rec.in_leaves)
+            ]
             tree = unflatten(rec.in_def, per_in)
             per_out.append(tree[0] if isinstance(argnums, int) else tree)
         jac = unflatten(rec.out_def, per_out)
@@ -316,22 +369,30 @@ def _jac_reverse(rec: _Recording) -> list[list[Any]]:
     for o, y in enumerate(rec.out_values):
         rows: list[list[Any]] = [[] for _ in rec.in_leaves]
         for e in _basis(np.asarray(primal(y))):
-            seeds = [e if k == o else np.zeros(np.shape(v), np.result_type(v)) for k, v in enumerate(rec.out_values)]
+            seeds = [
+                e if k == o else np.zeros(np.shape(v), np.result_type(v))
+                for k, v in enumerate(rec.out_values)
+            ]
             for i, g in enumerate(rec.pull(seeds, retain=True)):
                 rows[i].append(np.reshape(g, (-1,)))
-        blocks.append([_stack(r, 0, (np.size(y), x.size)) for r, x in zip(rows, rec.in_leaves, strict=True)])
+        blocks.append(
+            [_stack(r, 0, (np.size(y), x.size)) for r, x in zip(rows, rec.in_leaves, strict=True)]
+        )
     return blocks
 
 
 def _jac_forward(rec: _Recording) -> list[list[Any]]:
-    """One tangent sweep per input element; columns stacked: blocks[o][i] has shape (out_o, in_i)."""
+    """One tangent sweep per input element; blocks[o][i] has shape (out_o, in_i)."""
     cols: list[list[list[Any]]] = [[[] for _ in rec.in_leaves] for _ in rec.out_values]
     for i, x in enumerate(rec.in_leaves):
         for e in _basis(np.asarray(primal(x))):
             xdots = [e if k == i else _zeros(v) for k, v in enumerate(rec.in_leaves)]
             for o, ydot in enumerate(rec.push(xdots)):
                 cols[o][i].append(np.reshape(ydot, (-1,)))
-    return [[_stack(c, 1, (np.size(y), x.size)) for c, x in zip(cols[o], rec.in_leaves, strict=True)] for o, y in enumerate(rec.out_values)]
+    return [
+        [_stack(c, 1, (np.size(y), x.size)) for c, x in zip(cols[o], rec.in_leaves, strict=True)]
+        for o, y in enumerate(rec.out_values)
+    ]
 
 
 def _stack(vectors: list[Any], axis: int, shape: tuple[int, int]) -> Any:
@@ -340,17 +401,23 @@ def _stack(vectors: list[Any], axis: int, shape: tuple[int, int]) -> Any:
     return np.stack(vectors, axis=axis)
 
 
-def jacrev(fun: Callable[..., Any], argnums: ArgNums = 0, has_aux: bool = False) -> Callable[..., Any]:
-    """The Jacobian by reverse mode (one pullback per output element): shape out.shape + in.shape."""
+def jacrev(
+    fun: Callable[..., Any], argnums: ArgNums = 0, has_aux: bool = False
+) -> Callable[..., Any]:
+    """The Jacobian by reverse mode (one pullback per output element): out.shape + in.shape."""
     return _jacobian(fun, argnums, "rev", has_aux, "jacrev")
 
 
-def jacfwd(fun: Callable[..., Any], argnums: ArgNums = 0, has_aux: bool = False) -> Callable[..., Any]:
+def jacfwd(
+    fun: Callable[..., Any], argnums: ArgNums = 0, has_aux: bool = False
+) -> Callable[..., Any]:
     """The Jacobian by forward mode (one tangent per input element): shape out.shape + in.shape."""
     return _jacobian(fun, argnums, "fwd", has_aux, "jacfwd")
 
 
-def jacobian(fun: Callable[..., Any], argnums: ArgNums = 0, mode: str = "auto", has_aux: bool = False) -> Callable[..., Any]:
+def jacobian(
+    fun: Callable[..., Any], argnums: ArgNums = 0, mode: str = "auto", has_aux: bool = False
+) -> Callable[..., Any]:
     """The Jacobian; mode="auto" records once, then sweeps forward when there are fewer inputs
     than outputs and in reverse otherwise."""
     return _jacobian(fun, argnums, mode, has_aux, "jacobian")
@@ -361,7 +428,7 @@ def hessian(fun: Callable[..., Any], argnums: ArgNums = 0) -> Callable[..., Any]
     return jacfwd(grad(fun, argnums), argnums)
 
 
-# ---- stop_gradient and checkpoint -----------------------------------------------------------------
+# ---- stop_gradient and checkpoint ----
 def stop_gradient(x: PyTree) -> PyTree:
     """The value of `x` as a constant for every transform (its leaves become plain arrays)."""
     return tree_map(primal, x)
@@ -393,15 +460,25 @@ def checkpoint(fun: Callable[..., Any]) -> Callable[..., Any]:
 
         def ckpt_jvp(res: Any, *xdots: Any) -> Any:
             values, _ = res
-            filled = tuple(_zeros(v) if t is None else t for t, v in zip(xdots, values, strict=True))
+            filled = tuple(
+                _zeros(v) if t is None else t for t, v in zip(xdots, values, strict=True)
+            )
             return jvp(flat_fun, values, filled)[1]
 
         def ckpt_vjp(res: Any, ybars: Any) -> Any:
             values, avals = res
-            filled = tuple(np.zeros(s, d) if g is None else g for g, (s, d) in zip(ybars, avals, strict=True))
+            filled = tuple(
+                np.zeros(s, d) if g is None else g for g, (s, d) in zip(ybars, avals, strict=True)
+            )
             return vjp(flat_fun, *values)[1](filled)
 
-        rule = Rule(f"checkpoint({getattr(fun, '__name__', 'fun')})", fwd, ckpt_jvp, ckpt_vjp, multiple_results=True)
+        rule = Rule(
+            f"checkpoint({getattr(fun, '__name__', 'fun')})",
+            fwd,
+            ckpt_jvp,
+            ckpt_vjp,
+            multiple_results=True,
+        )
         outs = rule.bind(*(leaves[k] for k in dyn))
         return unflatten(out_def[0], list(outs))
 

@@ -16,7 +16,6 @@ from ..errors import (
     UnsupportedFunctionError,
     function_name,
 )
-from .trace import Trace
 from .traced import Traced
 
 Handler = Callable[..., Any]
@@ -48,7 +47,7 @@ class Rule:
 
     def bind(self, *args: Any, **params: Any) -> Any:
         """Apply the primitive: traced at the top level of its arguments, or plain."""
-        top = None  # the highest trace among the arguments (find_top_trace, inlined: hot path)
+        top = None  # the highest trace among the arguments
         for a in args:
             if isinstance(a, Traced):
                 t = a._trace
@@ -64,20 +63,6 @@ class Rule:
 
     def __repr__(self) -> str:
         return f"Rule({self.name})"
-
-
-def find_top_trace(args: tuple[Any, ...]) -> Trace | None:
-    top = None
-    for a in args:
-        if isinstance(a, Traced):
-            t = a._trace
-            if top is None or t.level > top.level:
-                top = t
-            elif t is not top and t.level == top.level:
-                raise _leaked()
-    if top is not None and not top.alive:
-        raise _leaked()
-    return top
 
 
 def _leaked() -> LeakedTracerError:

@@ -95,7 +95,7 @@ def tree_map(fn: Any, tree: PyTree, *rest: PyTree) -> PyTree:
     """Apply `fn` leafwise to `tree` (and to trees of the same structure in `rest`)."""
     leaves, treedef = flatten(tree)
     others = [flatten(r) for r in rest]
-    for other_leaves, other_def in others:
+    for _, other_def in others:
         if other_def != treedef:
             raise ValueError(f"tree structures differ: {treedef!r} vs {other_def!r}")
     mapped = [fn(*xs) for xs in zip(leaves, *(o[0] for o in others), strict=True)]
