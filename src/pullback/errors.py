@@ -5,6 +5,8 @@ Used by all stages of the data flow; imports nothing from the rest of the packag
 
 from __future__ import annotations
 
+import sys
+
 import numpy as np
 
 
@@ -75,8 +77,11 @@ class GradientCheckError(PullbackError, AssertionError):
 
 def function_name(fn: object) -> str:
     """`numpy.sin`, `numpy.linalg.solve`, `my_module.f`: the name a user would type."""
-    if isinstance(fn, np.ufunc):
-        return f"numpy.{fn.__name__}"
+    if isinstance(fn, np.ufunc):  # a ufunc has no __module__; scipy.special's are ufuncs too
+        for module in ("numpy", "scipy.special"):
+            if getattr(sys.modules.get(module), fn.__name__, None) is fn:
+                return f"{module}.{fn.__name__}"
+        return fn.__name__
     module = getattr(fn, "__module__", None) or ""
     name = getattr(fn, "__qualname__", None) or getattr(fn, "__name__", None) or repr(fn)
     if module.startswith("numpy"):

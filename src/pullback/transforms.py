@@ -77,7 +77,7 @@ def _strip_level(tree: PyTree, trace: Any) -> PyTree:
 
 
 def _zeros(x: Any) -> np.ndarray:
-    return np.zeros(x.shape, x.dtype)
+    return np.zeros(np.shape(x), np.result_type(x))  # x may be a Python number
 
 
 def _finish(g: Any, like: Any) -> Any:
@@ -166,16 +166,16 @@ def _split_aux(out: Any, name: str) -> tuple[Any, Any]:
 
 def _check_like(g: Any, like: Any, what: str) -> Any:
     """Validate a user-supplied cotangent or tangent against the value it pairs with."""
+    shape, dtype = np.shape(like), np.result_type(like)  # like may be a Python number
     if not isinstance(g, Traced | np.ndarray | np.generic):
-        g = np.asarray(g, dtype=like.dtype)
-    if g.shape != like.shape:
+        g = np.asarray(g, dtype=dtype)
+    if g.shape != shape:
         raise CotangentError(
-            f"{what} has shape {g.shape} but must have the shape {like.shape} "
-            "of the value it pairs with"
+            f"{what} has shape {g.shape} but must have the shape {shape} of the value it pairs with"
         )
-    if g.dtype != like.dtype:
+    if g.dtype != dtype:
         raise CotangentError(
-            f"{what} has dtype {g.dtype} but must have dtype {like.dtype} (shape {like.shape})"
+            f"{what} has dtype {g.dtype} but must have dtype {dtype} (shape {shape})"
         )
     return g
 
@@ -219,7 +219,7 @@ def value_and_grad(
         f = functools.partial(fun, **kwargs) if kwargs else fun
         rec = _Recording(f, args, nums, has_aux, "grad")
         (y,) = _scalar_output(rec, fun)
-        grads = unflatten(rec.in_def, rec.pull([np.ones((), y.dtype)], retain=False))
+        grads = unflatten(rec.in_def, rec.pull([np.ones((), np.result_type(y))], retain=False))
         g = grads[0] if isinstance(argnums, int) else tuple(grads)
         value = rec.out
         return ((value, rec.aux), g) if has_aux else (value, g)

@@ -31,7 +31,12 @@ class TreeDef:
     def __repr__(self) -> str:
         if self.kind is None:
             return "*"
-        inner = ", ".join(repr(c) for c in self.children)
+        if self.kind is dict:  # the keys are part of the structure: show them
+            inner = ", ".join(
+                f"{k!r}: {c!r}" for k, c in zip(self.meta, self.children, strict=True)
+            )
+        else:
+            inner = ", ".join(repr(c) for c in self.children)
         return f"{self.kind.__name__}({inner})"
 
 

@@ -1,3 +1,3 @@
 """Rules (stage ④) for NumPy: importing this package registers every rule in the dispatch table."""
 
-from . import elementwise, nondiff, reductions, shape  # noqa: F401
+from . import contractions, elementwise, indexing, nondiff, reductions, shape  # noqa: F401

@@ -3,7 +3,19 @@
 from __future__ import annotations
 
 from ..opinfo import NondiffInfo, OpInfo
-from . import elementwise, reductions, shape
+from . import contractions, elementwise, indexing, reductions, shape
 
-OPS: list[OpInfo] = [*elementwise.OPS, *reductions.OPS, *shape.OPS]
-NONDIFF: list[NondiffInfo] = [*elementwise.NONDIFF, *reductions.NONDIFF, *shape.NONDIFF]
+OPS: list[OpInfo] = [
+    *elementwise.OPS,
+    *reductions.OPS,
+    *shape.OPS,
+    *indexing.OPS,
+    *contractions.OPS,
+]
+NONDIFF: list[NondiffInfo] = [
+    *elementwise.NONDIFF,
+    *reductions.NONDIFF,
+    *shape.NONDIFF,
+    *indexing.NONDIFF,
+    *contractions.NONDIFF,
+]
