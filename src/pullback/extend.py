@@ -69,7 +69,12 @@ def defrule(
     return rule
 
 
-def elementwise(ufunc: Any, *derivatives: Callable[..., Any], name: str | None = None) -> Rule:
+def elementwise(
+    ufunc: Any,
+    *derivatives: Callable[..., Any],
+    name: str | None = None,
+    handler: Callable[..., Any] | None = None,
+) -> Rule:
     """Declare an elementwise function once by its partial derivatives; both modes follow.
 
     Each derivative is a function of (*xs, y), e.g. `elementwise(np.sin, lambda x, y: np.cos(x))`
@@ -104,7 +109,7 @@ def elementwise(ufunc: Any, *derivatives: Callable[..., Any], name: str | None =
             return ydot if ydot.shape == y.shape else np.broadcast_to(ydot, y.shape)
 
         vjp = tuple(_binary_vjp(d, i) for i, d in enumerate(derivatives))
-    return defrule(ufunc, fwd, jvp, vjp, name=label)
+    return defrule(ufunc, fwd, jvp, vjp, name=label, handler=handler)
 
 
 def _unary_vjp(d: Callable[..., Any]) -> Callable[..., Any]:

@@ -43,7 +43,8 @@ class Traced:
             "A traced array was converted to a plain NumPy array (numpy.asarray, numpy.array, "
             "or a function that calls them), which would silently drop its derivative. "
             "To build an array from traced pieces use numpy.stack / numpy.concatenate; "
-            "if you mean to use the value as a constant, call pullback.stop_gradient(x) first."
+            "if you mean to use the value as a constant, call pullback.stop_gradient(x) first. "
+            "(plain_array.dot(x) also lands here: write numpy.dot(A, x) or A @ x.)"
         )
 
     # ---- ndarray attributes ----------------------------------------------------------------

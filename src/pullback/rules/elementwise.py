@@ -78,10 +78,20 @@ defrule(np.negative, _neg_fwd, _neg_jvp, _neg_vjp)
 # ---- arithmetic -----------------------------------------------------------------------------
 elementwise(np.multiply, lambda x1, x2, y: x2, lambda x1, x2, y: x1)
 elementwise(np.divide, lambda x1, x2, y: 1 / x2, lambda x1, x2, y: -y / x2)  # also true_divide
-elementwise(
+
+
+def _power(x1: Any, x2: Any, **params: Any) -> Any:
+    """x ** 2 is np.square (same bits, derivative 2x): the common case skips a general power."""
+    if not params and type(x2) in (int, float) and x2 == 2:
+        return np.square(x1)
+    return _POWER.bind(x1, x2, **params)
+
+
+_POWER = elementwise(
     np.power,
     lambda x1, x2, y: x2 * np.power(x1, x2 - 1),  # d(x^p) = p x^(p-1) dx
     lambda x1, x2, y: np.log(x1) * y,  # d(b^x) = log(b) b^x dx
+    handler=_power,
 )
 elementwise(np.absolute, lambda x, y: np.sign(x))  # 0 at 0: the minimum-norm subgradient
 elementwise(np.reciprocal, lambda x, y: -(y * y))
