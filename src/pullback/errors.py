@@ -27,7 +27,7 @@ class UnsupportedFunctionError(PullbackError, TypeError):
             lines.append(hint)
         lines += [
             "Fixes:",
-            "  - rewrite it with supported functions (see docs/coverage.md), or",
+            "  - rewrite it with supported functions (README: What is supported), or",
             "  - give it a rule: f = pullback.custom_vjp(f); f.defvjp(f_fwd, f_bwd), or",
             "  - if its result should not carry a derivative, wrap the input in",
             "    pullback.stop_gradient(x).",
