@@ -30,12 +30,15 @@ class ReverseTrace(Trace):
         return ReverseTraced(value, Node(None, (), None), self)
 
     def process(self, rule: Rule, args: tuple[Any, ...], params: dict[str, Any]) -> Any:
-        vals = list(args)
-        parents = [None] * len(vals)
-        for i, a in enumerate(args):
+        vals = []
+        parents = []
+        for a in args:
             if a.__class__ is ReverseTraced and a._trace is self:
-                vals[i] = a.value
-                parents[i] = a.node
+                vals.append(a.value)
+                parents.append(a.node)
+            else:
+                vals.append(a)
+                parents.append(None)
         y, res = rule.fwd(*vals, **params)
         node = Node(rule, tuple(parents), res)
         if rule.multiple_results:

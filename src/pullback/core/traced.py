@@ -115,54 +115,6 @@ class Traced:
     def __getitem__(self, index: Any) -> Any:
         return _call(operator.getitem, self, index)
 
-    def __add__(self, other: Any) -> Any:
-        return _call(np.add, self, other)
-
-    def __radd__(self, other: Any) -> Any:
-        return _call(np.add, other, self)
-
-    def __sub__(self, other: Any) -> Any:
-        return _call(np.subtract, self, other)
-
-    def __rsub__(self, other: Any) -> Any:
-        return _call(np.subtract, other, self)
-
-    def __mul__(self, other: Any) -> Any:
-        return _call(np.multiply, self, other)
-
-    def __rmul__(self, other: Any) -> Any:
-        return _call(np.multiply, other, self)
-
-    def __truediv__(self, other: Any) -> Any:
-        return _call(np.true_divide, self, other)
-
-    def __rtruediv__(self, other: Any) -> Any:
-        return _call(np.true_divide, other, self)
-
-    def __floordiv__(self, other: Any) -> Any:
-        return _call(np.floor_divide, self, other)
-
-    def __rfloordiv__(self, other: Any) -> Any:
-        return _call(np.floor_divide, other, self)
-
-    def __mod__(self, other: Any) -> Any:
-        return _call(np.remainder, self, other)
-
-    def __rmod__(self, other: Any) -> Any:
-        return _call(np.remainder, other, self)
-
-    def __pow__(self, other: Any) -> Any:
-        return _call(np.power, self, other)
-
-    def __rpow__(self, other: Any) -> Any:
-        return _call(np.power, other, self)
-
-    def __matmul__(self, other: Any) -> Any:
-        return _call(np.matmul, self, other)
-
-    def __rmatmul__(self, other: Any) -> Any:
-        return _call(np.matmul, other, self)
-
     def __neg__(self) -> Any:
         return _call(np.negative, self)
 
@@ -171,24 +123,6 @@ class Traced:
 
     def __abs__(self) -> Any:
         return _call(np.absolute, self)
-
-    def __lt__(self, other: Any) -> Any:
-        return _call(np.less, self, other)
-
-    def __le__(self, other: Any) -> Any:
-        return _call(np.less_equal, self, other)
-
-    def __gt__(self, other: Any) -> Any:
-        return _call(np.greater, self, other)
-
-    def __ge__(self, other: Any) -> Any:
-        return _call(np.greater_equal, self, other)
-
-    def __eq__(self, other: Any) -> Any:  # type: ignore[override]
-        return _call(np.equal, self, other)
-
-    def __ne__(self, other: Any) -> Any:  # type: ignore[override]
-        return _call(np.not_equal, self, other)
 
     # ---- ndarray methods -------------------------------------------------------------------
     def reshape(self, *shape: Any, order: str = "C") -> Any:
@@ -227,6 +161,30 @@ def primal(x: Any) -> Any:
     return x
 
 
+def _operator(fn: Any, reflected: bool) -> Any:
+    """x + y -> numpy.add(x, y), y + x -> numpy.add(y, x): straight to the handler (hot path)."""
+
+    def method(self: Traced, other: Any) -> Any:
+        a, b = (other, self) if reflected else (self, other)
+        handler = REGISTRY.get(fn)
+        return _call(fn, a, b) if handler is None else handler(a, b)
+
+    return method
+
+
+for _name, _fn in {
+    "add": np.add, "sub": np.subtract, "mul": np.multiply, "truediv": np.true_divide,
+    "floordiv": np.floor_divide, "mod": np.remainder, "pow": np.power, "matmul": np.matmul,
+}.items():  # fmt: skip
+    setattr(Traced, f"__{_name}__", _operator(_fn, reflected=False))
+    setattr(Traced, f"__r{_name}__", _operator(_fn, reflected=True))
+for _name, _fn in {
+    "lt": np.less, "le": np.less_equal, "gt": np.greater, "ge": np.greater_equal,
+    "eq": np.equal, "ne": np.not_equal,
+}.items():  # fmt: skip
+    setattr(Traced, f"__{_name}__", _operator(_fn, reflected=False))
+
+
 def _as_method(fn: Any) -> Any:
     def method(self: Traced, *args: Any, **kwargs: Any) -> Any:
         return _call(fn, self, *args, **kwargs)
@@ -243,7 +201,7 @@ for _fn in (
     np.searchsorted,
 ):  # fmt: skip
     setattr(Traced, _fn.__name__, _as_method(_fn))
-del _fn
+del _fn, _name
 
 from .dispatch import REGISTRY  # noqa: E402
 from .dispatch import call as _call  # noqa: E402  (dispatch needs Traced defined first)
