@@ -180,6 +180,17 @@ def _check_like(g: Any, like: Any, what: str) -> Any:
     return g
 
 
+def _check_tree(tree: PyTree, treedef: TreeDef, likes: list[Any], what: str, of: str) -> list[Any]:
+    """The leaves of a user's tangents or cotangents, checked against the values they pair with."""
+    leaves, given = flatten(tree)
+    if given != treedef:
+        raise CotangentError(f"the {what}s have structure {given!r} but the {of}s have {treedef!r}")
+    return [
+        _check_like(g, x, f"the {what} for {of} leaf {k}")
+        for k, (g, x) in enumerate(zip(leaves, likes, strict=True))
+    ]
+
+
 # ---- reverse mode ----
 def vjp(fun: Callable[..., Any], *primals: Any, has_aux: bool = False) -> Any:
     """Run `fun(*primals)` and return `(y, pullback)` (or `(y, pullback, aux)` with has_aux).
@@ -194,15 +205,7 @@ def vjp(fun: Callable[..., Any], *primals: Any, has_aux: bool = False) -> Any:
     rec = _Recording(fun, primals, tuple(range(len(primals))), has_aux, "vjp")
 
     def pullback(ybar: Any) -> tuple[Any, ...]:
-        ybar_leaves, ybar_def = flatten(ybar)
-        if ybar_def != rec.out_def:
-            raise CotangentError(
-                f"the cotangent has structure {ybar_def!r} but the output has {rec.out_def!r}"
-            )
-        checked = [
-            _check_like(g, y, f"the cotangent for output leaf {k}")
-            for k, (g, y) in enumerate(zip(ybar_leaves, rec.out_values, strict=True))
-        ]
+        checked = _check_tree(ybar, rec.out_def, rec.out_values, "cotangent", "output")
         return tuple(unflatten(rec.in_def, rec.pull(checked, retain=True)))
 
     return (rec.out, pullback, rec.aux) if has_aux else (rec.out, pullback)
@@ -279,16 +282,8 @@ def jvp(
             "e.g. jvp(f, (x,), (xdot,))"
         )
     leaves, in_def = flatten(tuple(primals))
-    t_leaves, t_def = flatten(tuple(tangents))
-    if t_def != in_def:
-        raise CotangentError(
-            f"the tangents have structure {t_def!r} but the primals have {in_def!r}"
-        )
     leaves = [_as_input(x, f"jvp: primal leaf {k}") for k, x in enumerate(leaves)]
-    t_leaves = [
-        _check_like(t, x, f"the tangent for primal leaf {k}")
-        for k, (t, x) in enumerate(zip(t_leaves, leaves, strict=True))
-    ]
+    t_leaves = _check_tree(tuple(tangents), in_def, leaves, "tangent", "primal")
     with new_trace(ForwardTrace) as trace:
         boxed = [ForwardTraced(x, t, trace) for x, t in zip(leaves, t_leaves, strict=True)]
         out = fun(*unflatten(in_def, boxed))
@@ -314,15 +309,7 @@ def linearize(fun: Callable[..., Any], *primals: Any) -> tuple[Any, Callable[...
     rec = _Recording(fun, primals, tuple(range(len(primals))), False, "linearize")
 
     def f_jvp(*tangents: Any) -> Any:
-        t_leaves, t_def = flatten(tuple(tangents))
-        if t_def != rec.in_def:
-            raise CotangentError(
-                f"the tangents have structure {t_def!r} but the primals have {rec.in_def!r}"
-            )
-        checked = [
-            _check_like(t, x, f"the tangent for primal leaf {k}")
-            for k, (t, x) in enumerate(zip(t_leaves, rec.in_leaves, strict=True))
-        ]
+        checked = _check_tree(tuple(tangents), rec.in_def, rec.in_leaves, "tangent", "primal")
         return unflatten(rec.out_def, rec.push(checked))
 
     return rec.out, f_jvp
