@@ -85,6 +85,9 @@ def test_structured_directions_stay_in_the_subspace(rng) -> None:
     a = rng.normal(size=(3, 3))
     check_grads(f, (a,), structure={0: "lower"}, rng=rng)
     check_grads(f, (a + a.T,), structure={0: "symmetric"}, rng=rng)
+    spd = a @ a.T + 3 * np.eye(3)
+    rows = check_grads(lambda m: np.sum(np.sqrt(np.diagonal(m))), (spd,), structure={0: "psd"})
+    assert rows and all(r.ok for r in rows)
 
 
 def test_mutating_the_input_is_reported(rng) -> None:
@@ -116,3 +119,16 @@ def test_bad_options_are_rejected() -> None:
         check_grads(np.sin, (np.ones(2),), modes=("backward",))
     with pytest.raises(ValueError, match="structure"):
         check_grads(np.sin, (np.ones(2),), structure={0: "hermitian"})
+
+
+def test_structured_directions_really_are_structured(rng) -> None:
+    def needs_symmetric(m):
+        if isinstance(m, np.ndarray):  # the finite-difference evaluations
+            assert np.allclose(m, m.T), "a non-symmetric perturbation reached the function"
+        return np.sum(m * m)
+
+    a = rng.normal(size=(3, 3))
+    sym = a + a.T
+    check_grads(needs_symmetric, (sym,), structure={0: "symmetric"}, rng=rng)
+    with pytest.raises(AssertionError, match="non-symmetric"):
+        check_grads(needs_symmetric, (sym,), rng=rng)

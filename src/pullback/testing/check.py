@@ -23,7 +23,7 @@ TOLERANCES: dict[Any, dict[str, float]] = {
     np.dtype(np.float64): {"eps": 1e-3, "rtol": 1e-6, "adjoint": 1e-10},
     np.dtype(np.float32): {"eps": 1e-2, "rtol": 2e-3, "adjoint": 1e-4},
 }
-STRUCTURES = ("symmetric", "lower", "upper", "diagonal")
+STRUCTURES = ("symmetric", "psd", "lower", "upper", "diagonal")
 
 
 @dataclass(frozen=True)
@@ -56,7 +56,7 @@ def check_grads(
 ) -> list[CheckRow]:
     """Check pullback's derivatives of `f` at `args` in `modes`, recursively to `order`.
 
-    `structure={k: "symmetric" | "lower" | "upper" | "diagonal"}` draws the directions of
+    `structure={k: "symmetric" | "psd" | "lower" | "upper" | "diagonal"}` draws the directions of
     argument k from that subspace (for rules whose input lives on it, e.g. a symmetric matrix).
     Tolerances are keyed by the arguments' dtype (TOLERANCES) unless `eps`/`rtol` are given.
     Raises GradientCheckError with a table of every comparison when one fails; returns the rows.
@@ -193,7 +193,7 @@ def _row(
 def _direction(rng: np.random.Generator, x: Any, kind: str | None) -> np.ndarray:
     x = np.asarray(x)
     v = rng.standard_normal(x.shape)
-    if kind == "symmetric":
+    if kind in ("symmetric", "psd"):  # PSD inputs: symmetric steps keep a PD matrix PD
         v = (v + np.swapaxes(v, -1, -2)) / 2
     elif kind == "lower":
         v = np.tril(v)
