@@ -9,13 +9,14 @@ from typing import Any
 
 import numpy as np
 
-from .core import Rule, register
+from .core import Rule, Traced, register
 from .core.dispatch import HINTS
 from .core.traced import primal
 from .errors import UnsupportedFunctionError
 
 __all__ = [
     "Rule",
+    "as_array",
     "defrule",
     "elementwise",
     "linear",
@@ -42,6 +43,11 @@ def unbroadcast(g: Any, like: Any) -> Any:
     if g.dtype != dtype:
         g = g.astype(dtype)
     return g
+
+
+def as_array(x: Any) -> Any:
+    """x unchanged if it is an ndarray or traced, else np.asarray(x) (lists, Python numbers)."""
+    return x if isinstance(x, Traced | np.ndarray) else np.asarray(x)
 
 
 def zeros_like(x: Any) -> np.ndarray:

@@ -13,14 +13,10 @@ from typing import Any
 import numpy as np
 from numpy.lib.array_utils import normalize_axis_tuple
 
-from ..core import Traced, register
-from ..extend import Rule, defrule, unbroadcast
+from ..core import register
+from ..extend import Rule, as_array, defrule, unbroadcast
 
 LETTERS = string.ascii_uppercase + string.ascii_lowercase  # einsum's labels, in NumPy's order
-
-
-def _as_array(x: Any) -> Any:
-    return x if isinstance(x, Traced | np.ndarray) else np.asarray(x)
 
 
 def _no_kwargs(fn: str, kwargs: dict[str, Any]) -> None:
@@ -71,7 +67,7 @@ def _matmul_vjp_b(res: Any, ybar: Any) -> Any:
 
 def _matmul(a: Any, b: Any, **kwargs: Any) -> Any:
     _no_kwargs("matmul", kwargs)
-    return MATMUL.bind(_as_array(a), _as_array(b))
+    return MATMUL.bind(as_array(a), as_array(b))
 
 
 MATMUL = defrule(
@@ -81,7 +77,7 @@ MATMUL = defrule(
 
 def _dot(a: Any, b: Any, out: Any = None) -> Any:
     _no_kwargs("dot", {"out": out})
-    a, b = _as_array(a), _as_array(b)
+    a, b = as_array(a), as_array(b)
     if a.ndim == 0 or b.ndim == 0:
         return np.multiply(a, b)
     if b.ndim == 1 or (a.ndim <= 2 and b.ndim == 2):  # here dot(a, b) = matmul(a, b)
@@ -102,7 +98,7 @@ def _reshape(x: Any, shape: tuple[int, ...]) -> Any:
 
 
 def _tensordot(a: Any, b: Any, axes: Any = 2) -> Any:
-    a, b = _as_array(a), _as_array(b)
+    a, b = as_array(a), as_array(b)
     if np.ndim(axes) == 0:
         n = int(axes)
         ax_a, ax_b = tuple(range(a.ndim - n, a.ndim)), tuple(range(n))
@@ -122,7 +118,7 @@ def _tensordot(a: Any, b: Any, axes: Any = 2) -> Any:
 
 
 def _inner(a: Any, b: Any) -> Any:
-    a, b = _as_array(a), _as_array(b)
+    a, b = as_array(a), as_array(b)
     if a.ndim == 0 or b.ndim == 0:
         return np.multiply(a, b)
     return _tensordot(a, b, ((-1,), (-1,)))  # inner(a, b) = sum(a[..., :] * b[..., :])
@@ -134,7 +130,7 @@ def _outer(a: Any, b: Any, out: Any = None) -> Any:
 
 
 def _kron(a: Any, b: Any) -> Any:
-    a, b = _as_array(a), _as_array(b)
+    a, b = as_array(a), as_array(b)
     nd = max(a.ndim, b.ndim)
     sa, sb = (1,) * (nd - a.ndim) + a.shape, (1,) * (nd - b.ndim) + b.shape
     # y[i*p + k, j*q + l] = a[i, j] b[k, l]: a on the even axes times b on the odd, merged pairwise
@@ -149,13 +145,13 @@ def _conj(x: Any) -> Any:
 
 
 def _vdot(a: Any, b: Any) -> Any:
-    a, b = _as_array(a), _as_array(b)
+    a, b = as_array(a), as_array(b)
     return np.dot(np.reshape(_conj(a), -1), np.reshape(b, -1))  # vdot(a, b) = sum(conj(a) * b)
 
 
 def _vecdot(x1: Any, x2: Any, /, *, axis: int = -1, **kwargs: Any) -> Any:
     _no_kwargs("vecdot", kwargs)
-    return np.sum(_conj(_as_array(x1)) * x2, axis=axis)  # y = sum(conj(x1) * x2, axis)
+    return np.sum(_conj(as_array(x1)) * x2, axis=axis)  # y = sum(conj(x1) * x2, axis)
 
 
 def _matvec(x1: Any, x2: Any, /, **kwargs: Any) -> Any:
@@ -165,7 +161,7 @@ def _matvec(x1: Any, x2: Any, /, **kwargs: Any) -> Any:
 
 def _vecmat(x1: Any, x2: Any, /, **kwargs: Any) -> Any:
     _no_kwargs("vecmat", kwargs)
-    return np.matmul(np.expand_dims(_conj(_as_array(x1)), -2), x2)[..., 0, :]  # y = x^H A
+    return np.matmul(np.expand_dims(_conj(as_array(x1)), -2), x2)[..., 0, :]  # y = x^H A
 
 
 def _multi_dot(arrays: Any, *, out: Any = None) -> Any:
@@ -241,7 +237,7 @@ def _einsum(*operands: Any, out: Any = None, optimize: Any = False, **kwargs: An
         subscripts, ops = operands[0], operands[1:]
     else:
         subscripts, ops = _interleaved(operands)
-    ops = tuple(_as_array(x) for x in ops)
+    ops = tuple(as_array(x) for x in ops)
     ins, out_term = _parse(subscripts, [x.shape for x in ops])
     y = _einsum_rule(len(ops)).bind(*ops, ins=ins, out=out_term, optimize=optimize)
     return y if dtype is None else y.astype(dtype)

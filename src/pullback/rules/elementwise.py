@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 
 from ..core import primal, register
-from ..extend import defrule, elementwise, unbroadcast, zeros_like
+from ..extend import as_array, defrule, elementwise, unbroadcast, zeros_like
 
 LN2 = float(np.log(2.0))  # a Python float: keeps float32 float32
 LN10 = float(np.log(10.0))
@@ -180,7 +180,7 @@ def _where(condition: Any, *xy: Any) -> Any:
     if not xy:
         return np.nonzero(primal(condition))
     x, y = xy
-    return _WHERE.bind(_as_array(x), _as_array(y), condition=np.asarray(primal(condition), bool))
+    return _WHERE.bind(as_array(x), as_array(y), condition=np.asarray(primal(condition), bool))
 
 
 _WHERE = defrule(np.where, _where_fwd, _where_jvp, (_where_vjp_x, _where_vjp_y), handler=_where)
@@ -198,10 +198,6 @@ def _clip(a: Any, a_min: Any = None, a_max: Any = None, out: Any = None, **kwarg
 
 
 register(np.clip, _clip)
-
-
-def _as_array(x: Any) -> Any:
-    return x if hasattr(x, "shape") else np.asarray(x)
 
 
 # ---- casts and copies: identity maps up to dtype ------------------------------------------------

@@ -10,22 +10,14 @@ from typing import Any
 import numpy as np
 from numpy.lib.array_utils import normalize_axis_index, normalize_axis_tuple
 
-from ..core import Traced, primal, register
-from ..extend import defrule, linear, unbroadcast
+from ..core import primal, register
+from ..extend import as_array, defrule, linear, unbroadcast
 
 
 def _order(order: str, fn: str) -> str:
     if order not in ("C", "F"):
         raise TypeError(f"pullback's numpy.{fn} supports order='C' or 'F', not {order!r}")
     return order
-
-
-def _as_array(x: Any) -> Any:
-    return x if isinstance(x, Traced | np.ndarray) else np.asarray(x)
-
-
-def _cast(g: Any, like: Any) -> Any:
-    return g if g.dtype == like.dtype else g.astype(like.dtype)
 
 
 # ---- reshape (ravel, expand_dims, squeeze, atleast_*d compose it) --------------------------------
@@ -44,7 +36,7 @@ def _reshape(
     if shape is None:
         raise TypeError("numpy.reshape() missing the required argument 'shape'")
     shape = (shape,) if np.ndim(shape) == 0 else tuple(int(n) for n in shape)
-    return _RESHAPE.bind(_as_array(a), shape=shape, order=_order(order, "reshape"))
+    return _RESHAPE.bind(as_array(a), shape=shape, order=_order(order, "reshape"))
 
 
 _RESHAPE = linear(np.reshape, _reshape_apply, _reshape_t, handler=_reshape)
@@ -71,7 +63,7 @@ def _squeeze(a: Any, axis: Any = None) -> Any:
 
 
 def _atleast(a: Any, ndim: int) -> Any:
-    a = _as_array(a)
+    a = as_array(a)
     if a.ndim >= ndim:
         return a
     if ndim == 3 and a.ndim > 0:  # NumPy's atleast_3d: (n,) -> (1, n, 1), (m, n) -> (m, n, 1)
@@ -104,7 +96,7 @@ def _transpose_t(ybar: Any, like: Any, *, axes: tuple[int, ...]) -> tuple[Any]:
 
 
 def _transpose(a: Any, axes: Any = None) -> Any:
-    a = _as_array(a)
+    a = as_array(a)
     perm = tuple(range(a.ndim))[::-1] if axes is None else normalize_axis_tuple(axes, a.ndim)
     if len(perm) != a.ndim:
         raise ValueError("axes don't match array")
@@ -149,14 +141,14 @@ def _broadcast_t(ybar: Any, like: Any, *, shape: tuple[int, ...]) -> tuple[Any]:
 
 def _broadcast_to(array: Any, shape: Any, subok: bool = False) -> Any:
     shape = (shape,) if np.ndim(shape) == 0 else tuple(int(n) for n in shape)
-    return _BROADCAST.bind(_as_array(array), shape=shape)
+    return _BROADCAST.bind(as_array(array), shape=shape)
 
 
 _BROADCAST = linear(np.broadcast_to, _broadcast_apply, _broadcast_t, handler=_broadcast_to)
 
 
 def _tile(A: Any, reps: Any) -> Any:
-    A = _as_array(A)
+    A = as_array(A)
     reps = (int(reps),) if np.ndim(reps) == 0 else tuple(int(r) for r in reps)
     d = max(len(reps), A.ndim)
     reps = (1,) * (d - len(reps)) + reps
@@ -168,7 +160,7 @@ def _tile(A: Any, reps: Any) -> Any:
 
 
 def _repeat(a: Any, repeats: Any, axis: Any = None) -> Any:
-    a = _as_array(a)
+    a = as_array(a)
     if axis is None:
         a, axis = np.reshape(a, -1), 0
     axis = normalize_axis_index(axis, a.ndim)
@@ -204,7 +196,7 @@ def _concat_apply(*xs: Any, axis: int) -> Any:
 def _concat_t(ybar: Any, *likes: Any, axis: int) -> tuple[Any, ...]:
     bounds = np.cumsum([like.shape[axis] for like in likes])[:-1].tolist()
     pieces = np.split(ybar, bounds, axis=axis)  # xbar_i = the i-th block of ybar
-    return tuple(_cast(p, like) for p, like in zip(pieces, likes, strict=True))
+    return tuple(unbroadcast(p, like) for p, like in zip(pieces, likes, strict=True))
 
 
 def _concatenate(
@@ -212,7 +204,7 @@ def _concatenate(
 ) -> Any:
     if out is not None:
         raise TypeError("pullback's numpy.concatenate does not support out=; use the result")
-    arrays = [_as_array(a) for a in arrays]
+    arrays = [as_array(a) for a in arrays]
     if axis is None:
         arrays, axis = [np.reshape(a, -1) for a in arrays], 0
     y = _CONCAT.bind(*arrays, axis=normalize_axis_index(axis, arrays[0].ndim))
@@ -225,7 +217,7 @@ _CONCAT = linear(np.concatenate, _concat_apply, _concat_t, handler=_concatenate)
 def _stack(
     arrays: Any, axis: int = 0, out: Any = None, *, dtype: Any = None, casting: Any = "same_kind"
 ) -> Any:
-    arrays = [_as_array(a) for a in arrays]
+    arrays = [as_array(a) for a in arrays]
     if len({a.shape for a in arrays}) > 1:
         raise ValueError("all input arrays must have the same shape")
     axis = normalize_axis_index(axis, arrays[0].ndim + 1)
@@ -268,7 +260,7 @@ def _split_vjp(res: Any, ybars: Any) -> tuple[Any]:
 
 def _splitter(equal: bool) -> Any:
     def handler(ary: Any, indices_or_sections: Any, axis: int = 0) -> list[Any]:
-        ary = _as_array(ary)
+        ary = as_array(ary)
         axis = normalize_axis_index(axis, ary.ndim)
         n = ary.shape[axis]
         if np.ndim(indices_or_sections) == 0:
@@ -309,7 +301,7 @@ def _flip_t(ybar: Any, like: Any, *, axis: tuple[int, ...]) -> tuple[Any]:
 
 
 def _flip(m: Any, axis: Any = None) -> Any:
-    m = _as_array(m)
+    m = as_array(m)
     axes = tuple(range(m.ndim)) if axis is None else normalize_axis_tuple(axis, m.ndim)
     return _FLIP.bind(m, axis=axes)
 
@@ -343,7 +335,7 @@ def _diagonal_t(ybar: Any, like: Any, *, offset: int, axis1: int, axis2: int) ->
 
 
 def _diagonal(a: Any, offset: int = 0, axis1: int = 0, axis2: int = 1) -> Any:
-    a = _as_array(a)
+    a = as_array(a)
     i, j = normalize_axis_index(axis1, a.ndim), normalize_axis_index(axis2, a.ndim)
     if i == j:
         raise ValueError("axis1 and axis2 cannot be the same")
@@ -354,7 +346,7 @@ _DIAGONAL = linear(np.diagonal, _diagonal_apply, _diagonal_t, handler=_diagonal)
 
 
 def _diag(v: Any, k: int = 0) -> Any:
-    v = _as_array(v)
+    v = as_array(v)
     if v.ndim == 1:
         n = v.shape[0] + abs(k)
         return _embed_diagonal(v, k, n, n)
@@ -373,7 +365,7 @@ def _trace(
 
 def _triangle(upper: bool) -> Any:
     def handler(m: Any, k: int = 0) -> Any:
-        m = _as_array(m)
+        m = as_array(m)
         below = np.tri(*m.shape[-2:], k=k - 1 if upper else k, dtype=bool)  # NumPy's own mask
         keep = ~below if upper else below
         return np.where(keep, m, np.zeros((), m.dtype))
