@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint bench clean
+.PHONY: demo test lint bench coverage clean
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -24,6 +24,9 @@ test: lint
 
 bench: $(STAMP)
 	$(BIN)/python -m pullback bench
+
+coverage: $(STAMP)
+	$(BIN)/python scripts/coverage.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

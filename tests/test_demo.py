@@ -144,12 +144,6 @@ def test_cli_demo_exits_zero(capsys) -> None:
     assert "all 8 rows agree" in out and "FAIL" not in out
 
 
-@pytest.mark.parametrize("command", ["bench", "graph"])
-def test_cli_not_yet_available(capsys, command) -> None:
-    assert cli.main([command]) == 2
-    assert "not yet available" in capsys.readouterr().err
-
-
 @needs_rules
 def test_python_m_pullback_demo() -> None:
     done = subprocess.run(

@@ -34,7 +34,7 @@ def _cases() -> list:
 def test_rule(op, args) -> None:
     rng = np.random.default_rng(zlib.crc32(op.name.encode()))
     modes = tuple(m for m in op.modes if m not in op.skips)
-    check_grads(op.fn, args, order=op.order, modes=modes, rng=rng, rtol=op.rtol)
+    check_grads(op.fn, args, order=op.order, modes=modes, rng=rng, rtol=op.rtol, atol=op.atol)
 
 
 @pytest.mark.parametrize("info", NONDIFF, ids=[i.name for i in NONDIFF])

@@ -1,6 +1,8 @@
 """pullback: exact derivatives of plain NumPy code, in reverse and forward mode, to any order."""
 
 from . import (
+    linalg,
+    optimize,
     rules,  # noqa: F401  (registers the NumPy rules)
     testing,
 )
@@ -57,7 +59,9 @@ __all__ = [
     "jacobian",
     "jacrev",
     "jvp",
+    "linalg",
     "linearize",
+    "optimize",
     "stop_gradient",
     "testing",
     "value_and_grad",

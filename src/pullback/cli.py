@@ -3,13 +3,7 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from collections.abc import Sequence
-
-NOT_YET = {
-    "bench": "the benchmark suite (pullback against other AD libraries)",
-    "graph": "the graph view (values and gradients per node)",
-}
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -25,21 +19,37 @@ def _parser() -> argparse.ArgumentParser:
         "its closed form, central finite differences and the forward/reverse adjoint identity.",
     )
     demo.add_argument("--seed", type=int, default=0, help="seed of the random inputs (default 0)")
-    for name, what in NOT_YET.items():
-        sub.add_parser(name, help=f"{what} - not yet available")
+    sub.add_parser(
+        "bench",
+        help="time pullback against hand-written gradients and peer libraries "
+        "(python -m pullback bench --help)",
+        add_help=False,
+    )
+    sub.add_parser(
+        "graph",
+        help="draw the graph of the demo's examples with every value and gradient "
+        "(python -m pullback graph --help)",
+        add_help=False,
+    )
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Parse `argv` (default: sys.argv[1:]), run the command and return its exit status."""
-    args = _parser().parse_args(argv)
-    if args.command in NOT_YET:
-        print(
-            f"python -m pullback {args.command}: {NOT_YET[args.command]} is not yet available "
-            "in this version of pullback. Available now: python -m pullback demo",
-            file=sys.stderr,
-        )
-        return 2
-    from . import demo  # imported here so that `--help` stays fast
+    """Parse `argv` (default: sys.argv[1:]), run the command and return its exit status.
+
+    `bench` and `graph` hand the rest of the command line to their own parsers.
+    """
+    args, rest = _parser().parse_known_args(argv)
+    if args.command == "bench":
+        from .bench import main as bench_main  # imported here so that `--help` stays fast
+
+        return bench_main(rest)
+    if args.command == "graph":
+        from .viz import main as graph_main
+
+        return graph_main(rest)
+    if rest:
+        _parser().error(f"unrecognized arguments: {' '.join(rest)}")
+    from . import demo
 
     return demo.main(seed=args.seed)

@@ -1,3 +1,13 @@
 """Rules (stage ④) for NumPy: importing this package registers every rule in the dispatch table."""
 
-from . import contractions, elementwise, indexing, nondiff, reductions, shape  # noqa: F401
+from . import (  # noqa: F401
+    complex_numbers,
+    contractions,
+    elementwise,
+    fft,
+    indexing,
+    nondiff,
+    reductions,
+    shape,
+    special,
+)

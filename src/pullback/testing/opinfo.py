@@ -32,6 +32,7 @@ class OpInfo:
     domain:  (low, high) for uniform sampling, one pair per argument or one for all.
     samples: optional `samples(rng, dtype) -> list[tuple[args]]` replacing shapes/domain.
     modes:   ("fwd", "rev") unless a mode is missing, with the reason in `skips`.
+    rtol, atol: override check_grads' tolerances (rtol keyed by dtype when None).
     skips:   {"fwd" | "rev" | "float32" | ...: "reason"}.
     """
 
@@ -45,6 +46,7 @@ class OpInfo:
     modes: tuple[str, ...] = ("fwd", "rev")
     order: int = 2
     rtol: float | None = None
+    atol: float = 0.0
     skips: dict[str, str] = field(default_factory=dict)
 
     def sample_inputs(self, rng: np.random.Generator, dtype: Any) -> list[tuple[Any, ...]]:

@@ -3,7 +3,19 @@
 from __future__ import annotations
 
 from ..opinfo import NondiffInfo, OpInfo
-from . import contractions, elementwise, indexing, reductions, shape
+from . import (
+    complex_numbers,
+    contractions,
+    elementwise,
+    fft,
+    indexing,
+    linalg_decomp,
+    linalg_matfun,
+    linalg_solve,
+    reductions,
+    shape,
+    special,
+)
 
 OPS: list[OpInfo] = [
     *elementwise.OPS,
@@ -11,6 +23,12 @@ OPS: list[OpInfo] = [
     *shape.OPS,
     *indexing.OPS,
     *contractions.OPS,
+    *complex_numbers.OPS,
+    *special.OPS,
+    *fft.OPS,
+    *linalg_solve.OPS,
+    *linalg_decomp.OPS,
+    *linalg_matfun.OPS,
 ]
 NONDIFF: list[NondiffInfo] = [
     *elementwise.NONDIFF,
@@ -18,4 +36,10 @@ NONDIFF: list[NondiffInfo] = [
     *shape.NONDIFF,
     *indexing.NONDIFF,
     *contractions.NONDIFF,
+    *complex_numbers.NONDIFF,
+    *special.NONDIFF,
+    *fft.NONDIFF,
+    *linalg_solve.NONDIFF,
+    *linalg_decomp.NONDIFF,
+    *linalg_matfun.NONDIFF,
 ]

@@ -1,0 +1,3 @@
+"""Rules (stage ④) for complex."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""Rules (stage ④) for fft."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""Rules (stage ④) for special."""
+
+from __future__ import annotations

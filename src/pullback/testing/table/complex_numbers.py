@@ -1,0 +1,8 @@
+"""OpInfo entries for complex."""
+
+from __future__ import annotations
+
+from ..opinfo import NondiffInfo, OpInfo
+
+OPS: list[OpInfo] = []
+NONDIFF: list[NondiffInfo] = []
