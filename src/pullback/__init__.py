@@ -4,6 +4,7 @@ from . import (
     linalg,
     optimize,
     rules,  # noqa: F401  (registers the NumPy rules)
+    special,
     testing,
 )
 from .custom import custom_jvp, custom_vjp
@@ -62,6 +63,7 @@ __all__ = [
     "linalg",
     "linearize",
     "optimize",
+    "special",
     "stop_gradient",
     "testing",
     "value_and_grad",

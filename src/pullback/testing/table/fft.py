@@ -1,8 +1,68 @@
-"""OpInfo entries for fft."""
+"""OpInfo entries for numpy.fft (rules/fft.py). Real-to-real compositions run over the standard
+real samples; complex inputs and outputs are checked in tests/rules/test_fft_special.py."""
 
 from __future__ import annotations
 
+from typing import Any
+
+import numpy as np
+
 from ..opinfo import NondiffInfo, OpInfo
 
-OPS: list[OpInfo] = []
+ND = (((6,),), ((4, 6),), ((2, 4, 5),))  # transforms need ndim >= 1 (and >= 2 for the 2-D ones)
+ND2 = (((4, 6),), ((2, 4, 5),))
+FFT = np.fft
+
+
+def _spectrum_weight(y: Any) -> Any:
+    """A fixed complex weight, so the compositions below are not the identity."""
+    k = np.arange(y.shape[-1])
+    return np.cos(0.3 * k) * (1 + 0.1 * k)  # TODO(lead): complex once multiply conj lands
+
+
+def _c2c(fwd: Any, inv: Any, **kw: Any) -> Any:
+    def fn(x: Any) -> Any:
+        y = fwd(x, **kw)
+        return inv(y * _spectrum_weight(y).astype(y.dtype)).real
+
+    return fn
+
+
+def _r2r(x: Any, **kw: Any) -> Any:
+    y = FFT.rfft(x, **kw)
+    return FFT.irfft(y * _spectrum_weight(y).astype(y.dtype), n=x.shape[-1])
+
+
+C2C: list[OpInfo] = [
+    OpInfo("fft/ifft", _c2c(FFT.fft, FFT.ifft), (FFT.fft, FFT.ifft), shapes=ND),
+    OpInfo("fft n=8/ifft", _c2c(FFT.fft, FFT.ifft, n=8), (FFT.fft,), shapes=ND),
+    OpInfo("fft n=4 ortho/ifft", _c2c(FFT.fft, FFT.ifft, n=4, norm="ortho"), (FFT.fft,), shapes=ND),
+    OpInfo("fft2/ifft2", _c2c(FFT.fft2, FFT.ifft2), (FFT.fft2, FFT.ifft2), shapes=ND2),
+    OpInfo("fftn/ifftn", _c2c(FFT.fftn, FFT.ifftn), (FFT.fftn, FFT.ifftn), shapes=ND),
+    OpInfo(
+        "fftn s axes/ifftn",
+        _c2c(FFT.fftn, FFT.ifftn, s=(3, 7), axes=(0, -1), norm="forward"),
+        (FFT.fftn,),
+        shapes=ND2,
+    ),
+]
+OPS: list[OpInfo] = [
+    OpInfo("rfft/irfft", _r2r, (FFT.rfft, FFT.irfft), shapes=ND),
+    OpInfo("rfft n=9/irfft", lambda x: _r2r(x, n=9), (FFT.rfft,), shapes=ND),
+    OpInfo("rfft n=4 ortho/irfft", lambda x: _r2r(x, n=4, norm="ortho"), (FFT.rfft,), shapes=ND),
+    OpInfo(
+        "rfft2/irfft2",
+        lambda x: FFT.irfft2(FFT.rfft2(x) * 1.5, s=x.shape[-2:]),
+        (FFT.rfft2, FFT.irfft2),
+        shapes=ND2,
+    ),
+    OpInfo(
+        "rfftn/irfftn",
+        lambda x: FFT.irfftn(FFT.rfftn(x, axes=(0, -1)) * 0.5, s=(5, 7), axes=(0, -1)),
+        (FFT.rfftn, FFT.irfftn),
+        shapes=ND2,
+    ),
+    OpInfo("fftshift", FFT.fftshift, (FFT.fftshift,), shapes=ND),
+    OpInfo("ifftshift axes", lambda x: FFT.ifftshift(x, axes=-1), (FFT.ifftshift,), shapes=ND),
+]
 NONDIFF: list[NondiffInfo] = []

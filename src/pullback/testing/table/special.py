@@ -1,8 +1,131 @@
-"""OpInfo entries for special."""
+"""OpInfo entries for scipy.special (rules/special.py): its ufuncs over their domains, the Bessel
+orders as constants, and pullback.special's logsumexp / softmax / log_softmax / polygamma."""
 
 from __future__ import annotations
 
-from ..opinfo import NondiffInfo, OpInfo
+from typing import Any
 
-OPS: list[OpInfo] = []
+import scipy.special as sc
+
+from ...rules import special as ps
+from ..opinfo import BINARY_SHAPES, UNARY_SHAPES, NondiffInfo, OpInfo
+
+POS = (0.5, 2.5)
+UNIT = (0.1, 0.9)
+ND = UNARY_SHAPES[1:]  # entries with an axis argument need ndim >= 1
+
+
+def _unary(name: str, ufunc: Any, domain: tuple[float, float] = (-2.0, 2.0), **kw: Any) -> OpInfo:
+    kw.setdefault("covers", (ufunc,))
+    return OpInfo(name, ufunc, domain=domain, **kw)
+
+
+def _order(ufunc: Any, v: float) -> Any:
+    def fn(x: Any) -> Any:
+        return ufunc(v, x)
+
+    fn.__name__ = f"{ufunc.__name__}({v}, x)"
+    return fn
+
+
+OPS: list[OpInfo] = [
+    _unary("expit", sc.expit, (-4.0, 4.0)),
+    _unary("log_expit", sc.log_expit, (-4.0, 4.0)),
+    _unary("logit", sc.logit, UNIT),
+    _unary("erf", sc.erf),
+    _unary("erfc", sc.erfc),
+    _unary("erfcx", sc.erfcx, (-1.0, 2.0)),
+    _unary("erfinv", sc.erfinv, (-0.8, 0.8)),
+    _unary("erfcinv", sc.erfcinv, (0.2, 1.8)),
+    _unary("dawsn", sc.dawsn),
+    _unary("ndtr", sc.ndtr),
+    _unary("ndtri", sc.ndtri, (0.2, 0.8)),
+    _unary("log_ndtr", sc.log_ndtr, (-6.0, 2.0)),
+    _unary("gamma", sc.gamma, POS),
+    _unary("gammaln", sc.gammaln, POS),
+    _unary("loggamma", sc.loggamma, POS),
+    _unary("rgamma", sc.rgamma, POS),
+    _unary("digamma", sc.psi, POS),
+    OpInfo("beta", sc.beta, (sc.beta,), shapes=BINARY_SHAPES, domain=(0.8, 2.5)),
+    # small derivatives: a float32 finite difference is only good to ~1e-5 absolute, so these
+    # entries are compared relative to |fd| + 1e-2 (float64 still sees errors ~1e-12)
+    OpInfo("betaln", sc.betaln, (sc.betaln,), shapes=BINARY_SHAPES, domain=(0.8, 2.5), atol=1e-2),
+    _unary("gammainc(1.7, x)", _order(sc.gammainc, 1.7), POS, covers=(sc.gammainc,)),
+    _unary("gammaincc(1.7, x)", _order(sc.gammaincc, 1.7), POS, covers=(sc.gammaincc,)),
+    _unary("zeta(3, q)", lambda q: sc.zeta(3.0, q), POS, covers=(sc._ufuncs._zeta,)),
+    _unary("i0", sc.i0),
+    _unary("i1", sc.i1),
+    _unary("iv(1.5, x)", _order(sc.iv, 1.5), POS, covers=(sc.iv,)),
+    _unary("i0e", sc.i0e, POS),
+    _unary("i1e", sc.i1e, POS),
+    _unary("ive(2.5, x)", _order(sc.ive, 2.5), POS, covers=(sc.ive,)),
+    _unary("j0", sc.j0),
+    _unary("j1", sc.j1),
+    _unary("jv(1.5, x)", _order(sc.jv, 1.5), POS, covers=(sc.jv,)),
+    _unary("y0", sc.y0, POS),
+    _unary("y1", sc.y1, POS),
+    _unary("yv(0.5, x)", _order(sc.yv, 0.5), POS, covers=(sc.yv,)),
+    _unary("k0", sc.k0, POS),
+    _unary("k1", sc.k1, POS),
+    _unary("kv(1.5, x)", _order(sc.kv, 1.5), POS, covers=(sc.kv,)),
+    _unary("k0e", sc.k0e, POS),
+    _unary("k1e", sc.k1e, POS),
+    _unary("kve(0.5, x)", _order(sc.kve, 0.5), POS, covers=(sc.kve,)),
+    _unary("exp1", sc.exp1, POS),
+    _unary("expi", sc.expi, POS),
+    _unary("expn(2, x)", _order(sc.expn, 2), POS, covers=(sc.expn,)),
+    _unary("expn(0, x)", _order(sc.expn, 0), POS, covers=(sc.expn,)),
+    _unary("spence", sc.spence, (0.2, 0.8)),
+    _unary("entr", sc.entr, POS),
+    OpInfo("rel_entr", sc.rel_entr, (sc.rel_entr,), shapes=BINARY_SHAPES, domain=POS),
+    OpInfo("kl_div", sc.kl_div, (sc.kl_div,), shapes=BINARY_SHAPES, domain=POS),
+    OpInfo("xlogy", sc.xlogy, (sc.xlogy,), shapes=BINARY_SHAPES, domain=POS),
+    OpInfo("xlog1py", sc.xlog1py, (sc.xlog1py,), shapes=BINARY_SHAPES, domain=POS),
+    OpInfo(
+        "huber",
+        sc.huber,
+        (sc.huber,),
+        shapes=BINARY_SHAPES,
+        domain=((0.5, 1.5), (-3.0, 3.0)),
+        order=1,
+        skips={"order 2": "piecewise: the second derivative jumps at |r| = delta"},
+    ),
+    OpInfo(
+        "pseudo_huber",
+        sc.pseudo_huber,
+        (sc.pseudo_huber,),
+        shapes=BINARY_SHAPES,
+        domain=POS,
+        atol=1e-2,
+    ),
+    OpInfo(
+        "boxcox", sc.boxcox, (sc.boxcox,), shapes=BINARY_SHAPES, domain=((0.5, 2.5), (-1.0, 1.0))
+    ),
+    _unary("inv_boxcox(x, 0.5)", lambda x: sc.inv_boxcox(x, 0.5), POS, covers=(sc.inv_boxcox,)),
+    _unary("scipy cbrt", sc.cbrt, POS),
+    _unary("scipy exp2", sc.exp2),
+    _unary("scipy exp10", sc.exp10, (-1.0, 1.0)),
+    _unary("cosdg", sc.cosdg, (-90.0, 90.0), atol=1e-4),
+    _unary("sindg", sc.sindg, (-90.0, 90.0)),
+    _unary("scipy log1p", sc.log1p, (-0.5, 2.0)),
+    _unary("scipy expm1", sc.expm1),
+    # pullback.special: the plain-Python functions of scipy.special
+    _unary("polygamma(1, x)", lambda x: ps.polygamma(1, x), POS, covers=()),
+    _unary("polygamma(0, x)", lambda x: ps.polygamma(0, x), POS, covers=()),
+    _unary("logsumexp", ps.logsumexp, covers=(), atol=1e-2),  # sum(p v) cancels
+    _unary("logsumexp axis=-1", lambda x: ps.logsumexp(x, axis=-1), covers=(), shapes=ND),
+    _unary(
+        "logsumexp keepdims", lambda x: ps.logsumexp(x, axis=0, keepdims=True), covers=(), shapes=ND
+    ),
+    OpInfo(
+        "logsumexp b",
+        lambda a, b: ps.logsumexp(a, axis=-1, b=b),
+        (),
+        shapes=BINARY_SHAPES[1:],
+        domain=((-2.0, 2.0), (0.5, 2.0)),
+    ),
+    _unary("softmax", lambda x: ps.softmax(x, axis=-1), covers=(), shapes=ND),
+    _unary("softmax all", ps.softmax, covers=()),
+    _unary("log_softmax", lambda x: ps.log_softmax(x, axis=-1), covers=(), shapes=ND),
+]
 NONDIFF: list[NondiffInfo] = []
