@@ -17,7 +17,7 @@ FFT = np.fft
 def _spectrum_weight(y: Any) -> Any:
     """A fixed complex weight, so the compositions below are not the identity."""
     k = np.arange(y.shape[-1])
-    return np.cos(0.3 * k) * (1 + 0.1 * k)  # TODO(lead): complex once multiply conj lands
+    return np.exp(0.3j * k) * (1 + 0.1 * k)
 
 
 def _c2c(fwd: Any, inv: Any, **kw: Any) -> Any:
@@ -33,7 +33,7 @@ def _r2r(x: Any, **kw: Any) -> Any:
     return FFT.irfft(y * _spectrum_weight(y).astype(y.dtype), n=x.shape[-1])
 
 
-C2C: list[OpInfo] = [
+OPS: list[OpInfo] = [
     OpInfo("fft/ifft", _c2c(FFT.fft, FFT.ifft), (FFT.fft, FFT.ifft), shapes=ND),
     OpInfo("fft n=8/ifft", _c2c(FFT.fft, FFT.ifft, n=8), (FFT.fft,), shapes=ND),
     OpInfo("fft n=4 ortho/ifft", _c2c(FFT.fft, FFT.ifft, n=4, norm="ortho"), (FFT.fft,), shapes=ND),
@@ -45,20 +45,18 @@ C2C: list[OpInfo] = [
         (FFT.fftn,),
         shapes=ND2,
     ),
-]
-OPS: list[OpInfo] = [
     OpInfo("rfft/irfft", _r2r, (FFT.rfft, FFT.irfft), shapes=ND),
     OpInfo("rfft n=9/irfft", lambda x: _r2r(x, n=9), (FFT.rfft,), shapes=ND),
     OpInfo("rfft n=4 ortho/irfft", lambda x: _r2r(x, n=4, norm="ortho"), (FFT.rfft,), shapes=ND),
     OpInfo(
         "rfft2/irfft2",
-        lambda x: FFT.irfft2(FFT.rfft2(x) * 1.5, s=x.shape[-2:]),
+        lambda x: FFT.irfft2(FFT.rfft2(x) * 1.5j, s=x.shape[-2:]),
         (FFT.rfft2, FFT.irfft2),
         shapes=ND2,
     ),
     OpInfo(
         "rfftn/irfftn",
-        lambda x: FFT.irfftn(FFT.rfftn(x, axes=(0, -1)) * 0.5, s=(5, 7), axes=(0, -1)),
+        lambda x: FFT.irfftn(FFT.rfftn(x, axes=(0, -1)) * (0.5 + 1j), s=(5, 7), axes=(0, -1)),
         (FFT.rfftn, FFT.irfftn),
         shapes=ND2,
     ),
