@@ -9,7 +9,9 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import scipy.linalg as sla
 
+from . import linalg
 from . import transforms as pb
 
 MODES = ("rev", "fwd", "hessian")
@@ -172,6 +174,106 @@ def gallery(seed: int = 0) -> list[Example]:
             "H = [[1200 a^2 - 400 b + 2, -400 a], [-400 a, 200]]",
             mode="hessian",
             fd_tol=1e-6,
+        ),
+        *matrix_gallery(seed),
+    ]
+
+
+def matrix_gallery(seed: int = 0) -> list[Example]:
+    """Rows for pullback.linalg: each closed form is the textbook adjoint, computed with SciPy."""
+    rng = np.random.default_rng([seed, 1])
+    n = 3
+    A = 2 * np.eye(n) + rng.standard_normal((n, n)) / np.sqrt(n)  # well conditioned
+    W = rng.standard_normal((n, n))
+    b = rng.standard_normal(n)
+    c = rng.standard_normal(n)
+    G = rng.standard_normal((n, n)) / np.sqrt(n)
+    S = G - (np.max(np.linalg.eigvals(G).real) + 1.0) * np.eye(n)  # stable: Re(eig) <= -1
+    Q = np.eye(n) + 0.1 * (W @ W.T)  # symmetric positive definite
+    B = rng.standard_normal((n, 2))
+    R = np.eye(2)
+    Sigma = np.eye(n)
+    H = W + W.T  # symmetric, distinct eigenvalues
+    weights = np.array([1.0, -2.0, 0.5])
+
+    def inv_grad(a: np.ndarray) -> np.ndarray:
+        ai = np.linalg.inv(a)
+        return -ai.T @ W @ ai.T
+
+    def solve_grad(a: np.ndarray, rhs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        x = np.linalg.solve(a, rhs)
+        w = np.linalg.solve(a.T, c)
+        return -np.outer(w, x), w
+
+    def lyap(a: Any) -> Any:
+        return np.sum(W * linalg.solve_continuous_lyapunov(a, -Q))
+
+    def lyap_grad(a: np.ndarray) -> np.ndarray:
+        p = sla.solve_continuous_lyapunov(a, -Q)  # A P + P A^T = -Q
+        s_ = sla.solve_continuous_lyapunov(a.T, -W)  # adjoint: A^T S + S A = -W
+        return s_ @ p.T + s_.T @ p
+
+    def lqr(a: Any, bb: Any) -> Any:
+        return np.sum(Sigma * linalg.solve_continuous_are(a, bb, Q, R))
+
+    def lqr_grad(a: np.ndarray, bb: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        x = sla.solve_continuous_are(a, bb, Q, R)
+        k = np.linalg.solve(R, bb.T @ x)  # the LQR gain
+        s_ = sla.solve_continuous_lyapunov(
+            a - bb @ k, -Sigma
+        )  # closed loop: Ac S + S Ac^T = -Sigma
+        return 2 * x @ s_, -2 * x @ s_ @ k.T
+
+    def expm_grad(a: np.ndarray) -> np.ndarray:
+        return sla.expm_frechet(a.T, W, compute_expm=False)  # L(A^T, W)
+
+    def eigh_grad(h: np.ndarray) -> np.ndarray:
+        _, v = np.linalg.eigh(h)
+        return (v * weights) @ v.T  # V diag(c) V^T
+
+    return [
+        Example(
+            "inverse: sum(W * inv(A))",
+            lambda a: np.sum(W * np.linalg.inv(a)),
+            (A,),
+            inv_grad,
+            "grad = -inv(A)^T W inv(A)^T",
+        ),
+        Example(
+            "solve: c^T solve(A, b)",
+            lambda a, rhs: c @ np.linalg.solve(a, rhs),
+            (A, b),
+            solve_grad,
+            "A^T w = c;  grad_A = -w x^T, grad_b = w",
+        ),
+        Example(
+            "Lyapunov: sum(W * P), AP + PA^T = -Q",
+            lyap,
+            (S,),
+            lyap_grad,
+            "A^T S + S A = -W;  grad_A = S P^T + S^T P",
+        ),
+        Example(
+            "LQR cost tr(X), Riccati in (A, B)",
+            lqr,
+            (S, B),
+            lqr_grad,
+            "Ac S + S Ac^T = -I;  grad_A = 2XS, grad_B = -2XSK^T",
+        ),
+        Example(
+            "expm: sum(W * expm(A))",
+            lambda a: np.sum(W * linalg.expm(a)),
+            (A / 2,),
+            expm_grad,
+            "grad = L_exp(A^T, W) (Frechet derivative)",
+        ),
+        Example(
+            "eigh: c . eigvalsh((H + H^T)/2)",
+            lambda h: weights @ np.linalg.eigvalsh((h + h.T) / 2),
+            (H,),
+            eigh_grad,
+            "grad = V diag(c) V^T",
+            mode="fwd",
         ),
     ]
 
