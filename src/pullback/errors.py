@@ -27,9 +27,12 @@ class UnsupportedFunctionError(PullbackError, TypeError):
             lines.append(hint)
         lines += [
             "Fixes:",
-            "  - rewrite it with supported functions (README: What is supported), or",
-            "  - give it a rule: f = pullback.custom_vjp(f); f.defvjp(f_fwd, f_bwd), or",
-            "  - if its result should not carry a derivative, wrap the input in",
+            "  - rewrite it with supported functions (docs/coverage.md lists them), or",
+            "  - give it a rule with pullback.custom_vjp, and call f(x) instead:",
+            f"      f = pullback.custom_vjp({name})",
+            f"      f.defvjp(lambda x: ({name}(x), x),  # fwd: (output, residuals)",
+            "               lambda x, ybar: (ybar * df_dx(x),))  # bwd: one cotangent per input",
+            "  - or, if its result should not carry a derivative, wrap the input in",
             "    pullback.stop_gradient(x).",
         ]
         super().__init__("\n".join(lines))
@@ -94,3 +97,70 @@ def function_name(fn: object) -> str:
 
 
 _NUMPY_SUBMODULES = {"linalg", "fft", "random", "polynomial", "ma", "lib"}
+
+
+class DecompositionError(PullbackError, np.linalg.LinAlgError):
+    """A matrix decomposition (eigh, eig, svd, qr) got NaN or Inf, or LAPACK did not converge."""
+
+
+class UndefinedDerivativeError(PullbackError, ValueError):
+    """A requested output has no well-defined derivative (it depends on an arbitrary choice, like
+    the extra columns of a full-matrices SVD or a complete QR of a tall matrix)."""
+
+
+class DegenerateEigenvalueWarning(UserWarning):
+    """A cotangent depends on the arbitrary basis chosen inside a repeated eigenvalue's (or
+    singular value's) subspace: the returned gradient is one of many, valid for that basis."""
+
+
+class LinearAlgebraError(PullbackError, np.linalg.LinAlgError):
+    """A matrix is singular, not positive definite, or rank deficient where a solve, inverse,
+    factorization or its derivative needs it to be regular (the message names the function)."""
+
+
+class MatrixEquationError(LinearAlgebraError):
+    """A Sylvester, Lyapunov or Riccati equation (or a matrix function's derivative, which is
+    one) has no unique solution, or no stabilizing one (the message names the function)."""
+
+
+class UnsupportedArgumentError(PullbackError, NotImplementedError):
+    """An argument that SciPy accepts but pullback does not support yet (the message names it)."""
+
+
+class BackwardError(PullbackError, RuntimeError):
+    """Tensor.backward() cannot run: the Tensor has no graph, or an earlier backward freed it."""
+
+
+class GraphvizError(PullbackError, RuntimeError):
+    """Rendering a graph to SVG or PNG needs Graphviz's `dot`, which is missing or failed."""
+
+
+class ConvergenceError(PullbackError, RuntimeError):
+    """A solver in pullback.optimize stopped before reaching its tolerance; `.residual` holds
+    the norm of the optimality residual it reached."""
+
+    def __init__(self, message: str, residual: float) -> None:
+        self.residual = float(residual)
+        super().__init__(message)
+
+
+class InfeasibleError(PullbackError, ValueError):
+    """An optimization problem has no point that satisfies its constraints."""
+
+
+class UnboundedError(PullbackError, ValueError):
+    """An optimization problem's objective decreases without bound over its feasible set."""
+
+
+class NonConvexError(PullbackError, ValueError):
+    """pullback.optimize.qp was given a Q that is not positive semidefinite (with inequalities)."""
+
+
+class SingularJacobianError(PullbackError, np.linalg.LinAlgError):
+    """dF/dx (or a KKT matrix) is singular at the solution: the implicit function theorem does
+    not apply and the solution has no derivative (or is not unique)."""
+
+
+class DegenerateActiveSetWarning(UserWarning):
+    """A QP constraint is weakly active (zero multiplier and zero slack): the derivative of the
+    solution is one-sided there, and pullback.optimize.qp returns the inactive side's."""

@@ -6,10 +6,11 @@ modes, with SciPy-compatible signatures. Importing it also registers the rules t
 any protocol runs): call `pullback.linalg.<name>` instead; it accepts the same arguments.
 """
 
-from . import decomp, equations, matfun, solve
+from . import decomp, equations, matfun
+from . import solve as _solve_module
 from .decomp import *  # noqa: F403
 from .equations import *  # noqa: F403
 from .matfun import *  # noqa: F403
 from .solve import *  # noqa: F403
 
-__all__ = [*solve.__all__, *decomp.__all__, *matfun.__all__, *equations.__all__]
+__all__ = [*_solve_module.__all__, *decomp.__all__, *matfun.__all__, *equations.__all__]
