@@ -13,6 +13,7 @@ import scipy.linalg as sla
 
 from . import linalg
 from . import transforms as pb
+from .optimize import qp, root
 
 MODES = ("rev", "fwd", "hessian")
 
@@ -176,6 +177,7 @@ def gallery(seed: int = 0) -> list[Example]:
             fd_tol=1e-6,
         ),
         *matrix_gallery(seed),
+        *optimize_gallery(),
     ]
 
 
@@ -276,6 +278,94 @@ def matrix_gallery(seed: int = 0) -> list[Example]:
             mode="fwd",
         ),
     ]
+
+
+def optimize_gallery() -> list[Example]:
+    """Rows for pullback.optimize: derivatives of solutions, from the optimality conditions."""
+
+    def cubic(x: Any, p: Any) -> Any:
+        return x**3 + p * x - 1.0
+
+    def cubic_root(p: Any) -> Any:
+        return root(cubic, 0.5, args=(p,))
+
+    def cubic_root_grad(p: np.ndarray) -> np.ndarray:
+        x = _real_cubic_root(p)
+        return -x / (3 * x**2 + p)  # F(x, p) = 0: dx/dp = -F_p / F_x
+
+    def cubic_root_second(p: np.ndarray) -> np.ndarray:
+        x = _real_cubic_root(p)
+        d = 3 * x**2 + p
+        dx = -x / d
+        return -(dx * d - x * (6 * x * dx + 1)) / d**2  # d/dp of -x / D, dD/dp = 6 x x' + 1
+
+    Q = np.array([[4.0, 1.0, 0.0], [1.0, 3.0, 0.5], [0.0, 0.5, 2.0]])
+    A = np.array([[1.0, 1.0, 1.0]])
+
+    def eq_qp_loss(q: Any, c: Any, a: Any, b: Any) -> Any:
+        x, y, _ = qp(q, c, a, b)
+        return np.sum(x) + 2.0 * np.sum(y)
+
+    def eq_qp_grad(q: np.ndarray, c: np.ndarray, a: np.ndarray, b: np.ndarray) -> tuple:
+        n, m = c.size, b.size
+        kkt = np.block([[(q + q.T) / 2, a.T], [a, np.zeros((m, m))]])
+        x, y = np.split(np.linalg.solve(kkt, np.concatenate([-c, b])), [n])
+        w = np.linalg.solve(kkt, np.concatenate([np.ones(n), 2.0 * np.ones(m)]))
+        wx, wy = np.split(w, [n])
+        return (
+            -(np.outer(wx, x) + np.outer(x, wx)) / 2,
+            -wx,
+            -(np.outer(wy, x) + np.outer(y, wx)),
+            wy,
+        )
+
+    g = np.array([[1.0, 1.0]])
+    v = np.array([1.0, 2.0])
+
+    def projection(a: Any) -> Any:
+        return v @ qp(np.eye(2), -a, G=g, h=np.array([1.0])).x
+
+    def projection_grad(a: np.ndarray) -> np.ndarray:
+        return (np.eye(2) - g.T @ g / (g @ g.T)) @ v  # on the active face: dx/da = I - g g^T/|g|^2
+
+    return [
+        Example(
+            "root of x^3 + p x - 1 = 0: dx/dp at p=1",
+            cubic_root,
+            (np.array(1.0),),
+            cubic_root_grad,
+            "implicit function theorem: dx/dp = -x / (3 x^2 + p)",
+        ),
+        Example(
+            "root of x^3 + p x - 1 = 0: d2x/dp2 at p=1",
+            cubic_root,
+            (np.array(1.0),),
+            cubic_root_second,
+            "x'' = -(x' D - x (6 x x' + 1)) / D^2,  D = 3 x^2 + p",
+            mode="hessian",
+        ),
+        Example(
+            "equality QP: sum(x) + 2 sum(y) in Q, c, A, b",
+            eq_qp_loss,
+            (Q, np.array([1.0, -2.0, 0.5]), A, np.array([1.0])),
+            eq_qp_grad,
+            "K w = [xbar; ybar]: Qbar = -sym(w_x x^T), cbar = -w_x, Abar = -(w_y x^T + y w_x^T), "
+            "bbar = w_y",
+        ),
+        Example(
+            "QP projection onto x1 + x2 <= 1",
+            projection,
+            (np.array([1.0, 0.5]),),
+            projection_grad,
+            "active constraint: grad = (I - g g^T / |g|^2) v",
+        ),
+    ]
+
+
+def _real_cubic_root(p: np.ndarray) -> np.ndarray:
+    """The real root of x^3 + p x - 1 by NumPy's companion-matrix roots (independent of root)."""
+    r = np.roots([1.0, 0.0, float(p), -1.0])
+    return np.array(r[np.argmin(np.abs(r.imag))].real)
 
 
 # ---- measuring one row --------------------------------------------------------------------------
