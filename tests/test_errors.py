@@ -133,14 +133,14 @@ def test_has_aux_needs_a_pair() -> None:
 @pytest.mark.parametrize(
     ("fn", "name"),
     [
-        (np.fft.fft, "numpy.fft.fft"),
-        (lambda x: np.linalg.qr(np.outer(x, x))[0], "numpy.linalg.qr"),
+        (np.fft.hfft, "numpy.fft.hfft"),
+        (lambda x: np.linalg.cond(np.outer(x, x) + np.eye(3)), "numpy.linalg.cond"),
         (np.i0, "numpy.i0"),
-        (lambda x: np.heaviside(x, 0.5), "numpy.heaviside"),
-        (lambda x: np.add.outer(x, x), "numpy.add.outer"),
-        (scipy.special.gammaln, "scipy.special.gammaln"),
+        (lambda x: np.polydiv(x, np.ones(2))[0], "numpy.polydiv"),
+        (lambda x: np.add.reduceat(x, [0, 1]), "numpy.add.reduceat"),
+        (lambda x: scipy.special.ellipkinc(x, 0.5), "scipy.special.ellipkinc"),
     ],
-    ids=["fft", "qr", "i0", "heaviside", "ufunc-method", "scipy-ufunc"],
+    ids=["fft", "linalg", "i0", "polynomial", "ufunc-method", "scipy-ufunc"],
 )
 def test_unsupported_function_names_the_function_the_argument_and_the_fixes(fn, name) -> None:
     with pytest.raises(UnsupportedFunctionError) as info:
@@ -155,20 +155,20 @@ def test_unsupported_function_names_the_function_the_argument_and_the_fixes(fn, 
 
 def test_unsupported_function_names_the_traced_argument_position() -> None:
     with pytest.raises(
-        UnsupportedFunctionError, match=r"numpy.convolve, called on the traced argument 1 "
+        UnsupportedFunctionError, match=r"numpy.polydiv, called on the traced argument 1 "
     ):
-        pb.grad(lambda x: np.sum(np.convolve(np.ones(2), x)))(X)
+        pb.grad(lambda x: np.sum(np.polydiv(np.ones(4), x)[0]))(X)
 
 
 def test_unsupported_function_in_forward_mode() -> None:
-    with pytest.raises(UnsupportedFunctionError, match=r"numpy\.fft\.fft") as info:
-        pb.jvp(np.fft.fft, (X,), (X,))
+    with pytest.raises(UnsupportedFunctionError, match=r"numpy\.fft\.hfft") as info:
+        pb.jvp(np.fft.hfft, (X,), (X,))
     assert "no implementation found" not in str(info.value).lower()
 
 
 def test_stop_gradient_is_the_advertised_escape_hatch() -> None:
-    g = pb.grad(lambda x: np.sum(x * np.abs(np.fft.fft(pb.stop_gradient(x)))))(X)
-    np.testing.assert_allclose(g, np.abs(np.fft.fft(X)))
+    g = pb.grad(lambda x: np.sum(x * np.fft.hfft(pb.stop_gradient(x))[:3]))(X)
+    np.testing.assert_allclose(g, np.fft.hfft(X)[:3])
 
 
 # ---- traced values turned into constants ---------------------------------------------------------
@@ -194,26 +194,8 @@ def test_conversion_to_a_python_number_is_an_error(convert) -> None:
 
 
 # ---- in-place writes -----------------------------------------------------------------------------
-def _setitem(x):
-    x[0] = 1.0
-    return np.sum(x)
-
-
-def _iadd(x):
-    x += 1
-    return np.sum(x)
-
-
-def _imul(x):
-    x *= 2.0
-    return np.sum(x)
-
-
-def _out(x):
-    np.add(x, x, out=x)
-    return np.sum(x)
-
-
+# Writes into traced arrays are functional updates (tests/test_writes.py); what stays an error is a
+# traced value written into a plain NumPy array, which NumPy performs without asking pullback.
 def _out_into_plain(x):
     buf = np.zeros(3)
     np.multiply(x, 2.0, out=buf)
@@ -229,16 +211,12 @@ def _plain_iadd(x):
 @pytest.mark.parametrize(
     ("fn", "match"),
     [
-        (_setitem, r"x\[i\] = v"),
-        (_iadd, r"x \+= y"),
-        (_imul, "In-place writes"),
-        (_out, r"numpy\.add\(\.\.\., out=\.\.\.\)"),
-        (_out_into_plain, r"numpy\.multiply\(\.\.\., out=\.\.\.\)"),
-        (_plain_iadd, r"numpy\.add\(\.\.\., out=\.\.\.\)"),
+        (_out_into_plain, r"numpy\.multiply\(\.\.\., out=\.\.\.\) into a plain NumPy array"),
+        (_plain_iadd, r"numpy\.add\(\.\.\., out=\.\.\.\) into a plain NumPy array"),
     ],
-    ids=["setitem", "iadd", "imul", "ufunc-out", "out-plain-buffer", "plain-iadd-traced"],
+    ids=["out-plain-buffer", "plain-iadd-traced"],
 )
-def test_in_place_writes_are_errors(fn, match) -> None:
+def test_writing_traced_values_into_plain_arrays_is_an_error(fn, match) -> None:
     with pytest.raises(InPlaceWriteError, match=match):
         pb.grad(fn)(X.copy())
     with pytest.raises(InPlaceWriteError, match=match):
@@ -247,8 +225,12 @@ def test_in_place_writes_are_errors(fn, match) -> None:
 
 def test_in_place_write_leaves_the_input_untouched() -> None:
     x = X.copy()
-    with pytest.raises(InPlaceWriteError):
-        pb.grad(_setitem)(x)
+
+    def f(x):
+        x[0] = 1.0
+        return np.sum(x * x)
+
+    np.testing.assert_array_equal(pb.grad(f)(x), [0.0, *(2 * X[1:])])
     np.testing.assert_array_equal(x, X)
 
 

@@ -24,6 +24,11 @@ def _no_kwargs(fn: str, kwargs: dict[str, Any]) -> None:
         raise TypeError(f"pullback's numpy.{fn} does not support the arguments {sorted(kwargs)}")
 
 
+def _conj(x: Any) -> Any:
+    """conj(x) for complex x; x itself for real x (real code pays nothing)."""
+    return np.conjugate(x) if x.dtype.kind == "c" else x
+
+
 # ---- matmul (and dot where dot agrees with it) ------------------------------------------------
 def _matmul_fwd(a: Any, b: Any) -> tuple[Any, Any]:
     return np.matmul(a, b), (a, b)
@@ -54,14 +59,14 @@ def _as_matrices(a: Any, b: Any, ybar: Any) -> tuple[Any, Any, Any]:
 def _matmul_vjp_a(res: Any, ybar: Any) -> Any:
     a, b = res
     a2, b2, ybar2 = _as_matrices(a, b, ybar)
-    abar = unbroadcast(np.matmul(ybar2, b2.mT), a2)  # Abar = Ybar B^T, summed over batch axes
+    abar = unbroadcast(np.matmul(ybar2, _conj(b2.mT)), a2)  # Abar = Ybar B^H, summed over batch
     return abar if a.ndim > 1 else np.reshape(abar, a.shape)
 
 
 def _matmul_vjp_b(res: Any, ybar: Any) -> Any:
     a, b = res
     a2, b2, ybar2 = _as_matrices(a, b, ybar)
-    bbar = unbroadcast(np.matmul(a2.mT, ybar2), b2)  # Bbar = A^T Ybar, summed over batch axes
+    bbar = unbroadcast(np.matmul(_conj(a2.mT), ybar2), b2)  # Bbar = A^H Ybar, summed over batch
     return bbar if b.ndim > 1 else np.reshape(bbar, b.shape)
 
 
@@ -138,10 +143,6 @@ def _kron(a: Any, b: Any) -> Any:
         b, tuple(n for s in sb for n in (1, s))
     )
     return np.reshape(y, tuple(p * q for p, q in zip(sa, sb, strict=True)))
-
-
-def _conj(x: Any) -> Any:
-    return np.conjugate(x) if x.dtype.kind == "c" else x
 
 
 def _vdot(a: Any, b: Any) -> Any:
@@ -261,14 +262,14 @@ def _einsum_jvp(res: Any, *xdots: Any) -> Any:
 
 def _einsum_vjp(k: int) -> Any:
     def vjp(res: Any, ybar: Any) -> Any:
-        # Xbar_k = einsum of Ybar with the other operands into X_k's labels; a label repeated in
-        # X_k gets a fresh one tied by an identity, a label only X_k has gets a ones vector
+        # Xbar_k = einsum of Ybar with the conjugated other operands into X_k's labels; a label
+        # repeated in X_k gets a fresh one tied by an identity, a label only X_k has a ones vector
         ops, ins, out, optimize = res
         x, term = ops[k], ins[k]
         used = set("".join(ins) + out)
         fresh = iter(c for c in LETTERS if c not in used)
         subs = [out, *ins[:k], *ins[k + 1 :]]
-        args = [ybar, *ops[:k], *ops[k + 1 :]]
+        args = [ybar, *(_conj(o) for o in ops[:k]), *(_conj(o) for o in ops[k + 1 :])]
         target = ""
         for pos, c in enumerate(term):
             if c in target:

@@ -3,6 +3,10 @@
 Per argument, in a random direction: (i) JVP vs finite differences, (ii) VJP vs finite
 differences through <ybar, J_fd xdot>, (iii) the exact adjoint identity <ybar, J xdot> =
 <J^T ybar, xdot> between pullback's own JVP and VJP; then recursively on the derivative functions.
+
+Complex leaves: every inner product is the real one, <a, b> = Re(sum(conj(a) * b)) (the
+convention of docs/complex.md), and each complex argument is probed twice, along a real direction
+and along an imaginary one, so a rule that is right on the real axis only (a missing conj) fails.
 """
 
 from __future__ import annotations
@@ -86,6 +90,8 @@ def check_grads(
 def _check(f, args, order, modes, rng, eps, rtol, atol, structure, prefix) -> list[CheckRow]:
     leaves, _ = flatten(args)
     dtype = np.result_type(*[np.asarray(x).dtype for x in leaves])
+    if dtype.kind == "c":  # complex64 is checked like float32, complex128 like float64
+        dtype = np.finfo(dtype).dtype
     tol = TOLERANCES.get(np.dtype(dtype), TOLERANCES[np.dtype(np.float64)])
     h = eps if eps is not None else tol["eps"]
     fd_rtol = rtol if rtol is not None else tol["rtol"]
@@ -98,9 +104,7 @@ def _check(f, args, order, modes, rng, eps, rtol, atol, structure, prefix) -> li
         _, back = vjp(f, *args)
         xbars, _ = flatten(back(_like_tree(y, u)))
         _check_avals(xbars, leaves, f"{prefix}vjp cotangent")
-    for k, x in enumerate(leaves):
-        name = f"x{k}"
-        v = _direction(rng, x, structure.get(k) if not prefix else None)
+    for k, name, v in _probes(rng, leaves, structure if not prefix else {}):
         ydot_fd = _fd(f, args, k, v, h)
         vjp_side = None if xbars is None else _dot([xbars[k]], [v])
         fd_side = _dot(u, ydot_fd)
@@ -190,9 +194,36 @@ def _row(
     )
 
 
-def _direction(rng: np.random.Generator, x: Any, kind: str | None) -> np.ndarray:
+def _probes(
+    rng: np.random.Generator, leaves: Sequence[Any], structure: dict[int, str]
+) -> list[tuple[int, str, np.ndarray]]:
+    """(leaf, label, direction) per check: one random direction for a real leaf; a real and an
+    imaginary one for a complex leaf (both halves of its real tangent space)."""
+    out = []
+    for k, x in enumerate(leaves):
+        kind = structure.get(k)
+        if np.asarray(x).dtype.kind == "c":
+            out.append((k, f"x{k}.re", _direction(rng, x, kind, part="re")))
+            out.append((k, f"x{k}.im", _direction(rng, x, kind, part="im")))
+        else:
+            out.append((k, f"x{k}", _direction(rng, x, kind)))
+    return out
+
+
+def _direction(
+    rng: np.random.Generator, x: Any, kind: str | None, part: str = "both"
+) -> np.ndarray:
+    """A random direction in x's tangent space (complex: real and imaginary parts, or one of them
+    with part="re" / "im"), restricted to the subspace `kind`."""
     x = np.asarray(x)
     v = rng.standard_normal(x.shape)
+    if x.dtype.kind == "c":
+        if part == "re":
+            v = v + 0j
+        elif part == "im":
+            v = 1j * v
+        else:
+            v = v + 1j * rng.standard_normal(x.shape)
     if kind in ("symmetric", "psd"):  # PSD inputs: symmetric steps keep a PD matrix PD
         v = (v + np.swapaxes(v, -1, -2)) / 2
     elif kind == "lower":
@@ -220,17 +251,18 @@ def _fd(
     return [(8 * (a - b) - (c - d)) / (12 * h) for a, b, c, d in zip(p1, m1, p2, m2, strict=True)]
 
 
+def _wide(x: Any) -> np.ndarray:
+    x = np.asarray(x)
+    return x.astype(np.complex128 if x.dtype.kind == "c" else np.float64)
+
+
 def _dot(a: Sequence[Any], b: Sequence[Any]) -> float:
-    return float(
-        sum(
-            np.sum(np.asarray(x, np.float64) * np.asarray(y, np.float64))
-            for x, y in zip(a, b, strict=True)
-        )
-    )
+    """The real inner product <a, b> = Re(sum(conj(a) * b)) over pairs of leaves."""
+    return float(sum(np.real(np.vdot(_wide(x), _wide(y))) for x, y in zip(a, b, strict=True)))
 
 
 def _norm(a: Sequence[Any]) -> float:
-    return float(np.sqrt(sum(np.sum(np.asarray(x, np.float64) ** 2) for x in a)))
+    return float(np.sqrt(sum(np.sum(np.abs(_wide(x)) ** 2) for x in a)))
 
 
 def _like_tree(tree: Any, leaves: Sequence[Any]) -> Any:
