@@ -1,6 +1,9 @@
 """Rules (stage ④) for elementwise functions, each declared once by its partial derivatives.
 
 Derivatives are written with NumPy calls, so they are traced in turn: every order works.
+Conventions at kinks and jumps: fabs (like absolute) has derivative 0 at 0; mod, fmod, modf and
+frexp use the derivative of the piece the point lies on; sqrt at 0 has the infinite derivative
+0.5 / sqrt(0) (NumPy's divide-by-zero warning), as the math says.
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from ..core import primal, register
+from ..errors import UnsupportedFunctionError
 from ..extend import as_array, defrule, elementwise, unbroadcast, zeros_like
 
 LN2 = float(np.log(2.0))  # a Python float: keeps float32 float32
@@ -84,6 +88,7 @@ def _power(x1: Any, x2: Any, **params: Any) -> Any:
     """x ** 2 is np.square (same bits, derivative 2x): the common case skips a general power."""
     if not params and type(x2) in (int, float) and x2 == 2:
         return np.square(x1)
+    x1, x2 = _weak(x1, x2)  # 2.0 ** x keeps x's dtype, in the value and in the derivatives
     return _POWER.bind(x1, x2, **params)
 
 
@@ -93,7 +98,7 @@ _POWER = elementwise(
     lambda x1, x2, y: np.log(x1) * y,  # d(b^x) = log(b) b^x dx
     handler=_power,
 )
-elementwise(np.absolute, lambda x, y: np.sign(x))  # 0 at 0: the minimum-norm subgradient
+# np.absolute (real and complex input) lives in complex_numbers.py
 elementwise(np.reciprocal, lambda x, y: -(y * y))
 elementwise(np.square, lambda x, y: 2 * x)
 elementwise(np.sqrt, lambda x, y: 0.5 / y)
@@ -179,8 +184,24 @@ def _where_vjp_y(res: Any, ybar: Any) -> Any:
 def _where(condition: Any, *xy: Any) -> Any:
     if not xy:
         return np.nonzero(primal(condition))
-    x, y = xy
-    return _WHERE.bind(as_array(x), as_array(y), condition=np.asarray(primal(condition), bool))
+    x, y = _weak(*xy)
+    return _WHERE.bind(x, y, condition=np.asarray(primal(condition), bool))
+
+
+def _weak(x: Any, y: Any) -> tuple[Any, Any]:
+    """Python scalars take the other argument's dtype kind, as in NumPy 2 (weak scalars):
+    where(mask, float32 array, nan) is float32."""
+    if isinstance(x, bool | int | float | complex) and not isinstance(
+        y, bool | int | float | complex
+    ):
+        y = as_array(y)
+        return np.asarray(x, np.result_type(y.dtype, x)), y
+    if isinstance(y, bool | int | float | complex) and not isinstance(
+        x, bool | int | float | complex
+    ):
+        x = as_array(x)
+        return x, np.asarray(y, np.result_type(x.dtype, y))
+    return as_array(x), as_array(y)
 
 
 _WHERE = defrule(np.where, _where_fwd, _where_jvp, (_where_vjp_x, _where_vjp_y), handler=_where)
@@ -210,6 +231,8 @@ def _astype_jvp(res: Any, xdot: Any) -> Any:
 
 
 def _astype_vjp(res: Any, ybar: Any) -> tuple[Any]:
+    if ybar.dtype.kind == "c" and np.dtype(res[0]).kind != "c":
+        ybar = np.real(ybar)  # a real input feeding a complex output: the real part
     return (ybar.astype(res[0]),)  # xbar = ybar cast back to x's dtype
 
 
@@ -240,3 +263,175 @@ def _copy(a: Any, order: str = "K", subok: bool = False) -> Any:
 
 
 _COPY = defrule(np.copy, _copy_fwd, _copy_jvp, _copy_vjp, handler=_copy)
+
+
+# ---- identity and constant scalings: composites of multiply --------------------------------------
+def _no_ufunc_kwargs(fn: Any, kwargs: dict[str, Any]) -> None:
+    if kwargs:
+        raise TypeError(f"pullback's numpy.{fn.__name__} does not support {sorted(kwargs)}")
+
+
+def _scaled(ufunc: Any, c: float) -> None:
+    """ufunc(x) = c * x (degrees, radians): y' = c."""
+
+    def handler(x: Any, /, **kwargs: Any) -> Any:
+        _no_ufunc_kwargs(ufunc, kwargs)
+        return as_array(x) * c
+
+    register(ufunc, handler)
+
+
+def _positive(x: Any, /, **kwargs: Any) -> Any:
+    _no_ufunc_kwargs(np.positive, kwargs)
+    return _COPY.bind(as_array(x))  # +x is a copy: y' = 1
+
+
+register(np.positive, _positive)
+_scaled(np.deg2rad, float(np.pi / 180))
+_scaled(np.rad2deg, float(180 / np.pi))
+_scaled(np.radians, float(np.pi / 180))
+_scaled(np.degrees, float(180 / np.pi))
+
+
+# ---- piecewise-linear: derivatives are constants on each piece -----------------------------------
+def _ones(*res: Any) -> Any:
+    return np.ones_like(primal(res[-1]))  # a plain array: its own derivative is zero
+
+
+def _zeros(*res: Any) -> Any:
+    return np.zeros_like(primal(res[-1]))
+
+
+# fabs: d|x| = sign(x) dx, 0 at 0 (the minimum-norm subgradient, as for absolute)
+elementwise(np.fabs, lambda x, y: np.sign(x))
+# mod(x1, x2) = x1 - floor(x1 / x2) x2: d/dx1 = 1, d/dx2 = -floor(x1 / x2) (jumps where x1/x2 is
+# an integer; there the derivative of the piece on the right is used)
+elementwise(np.remainder, _ones, lambda x1, x2, y: -np.floor(x1 / x2))
+# fmod(x1, x2) = x1 - trunc(x1 / x2) x2 (C's remainder, sign of x1): d/dx2 = -trunc(x1 / x2)
+elementwise(np.fmod, _ones, lambda x1, x2, y: -np.trunc(x1 / x2))
+# copysign(x1, x2) = |x1| sign(x2): d/dx1 = +1 where the signs agree, -1 where they differ;
+# d/dx2 = 0 (a sign change is a jump)
+elementwise(
+    np.copysign,
+    lambda x1, x2, y: np.where(np.signbit(x1) == np.signbit(x2), 1.0, -1.0).astype(y.dtype),
+    _zeros,
+)
+
+
+def _ldexp(x1: Any, x2: Any, /, **kwargs: Any) -> Any:
+    """ldexp(x1, n) = x1 * 2**n with an integer n: linear in x1."""
+    _no_ufunc_kwargs(np.ldexp, kwargs)
+    x1 = as_array(x1)
+    return x1 * np.ldexp(np.ones((), x1.dtype), primal(x2))
+
+
+def _float_power(x1: Any, x2: Any, /, **kwargs: Any) -> Any:
+    """float_power is power computed in at least float64."""
+    _no_ufunc_kwargs(np.float_power, kwargs)
+    x1, x2 = as_array(x1), as_array(x2)
+    dtype = np.result_type(x1.dtype, x2.dtype, np.float64)
+    return np.power(x1.astype(dtype), x2.astype(dtype))
+
+
+def _divmod(x1: Any, x2: Any, /, **kwargs: Any) -> tuple[Any, Any]:
+    """(floor_divide(x1, x2), mod(x1, x2)): the quotient is integer-valued (no derivative)."""
+    _no_ufunc_kwargs(np.divmod, kwargs)
+    return np.floor_divide(primal(x1), primal(x2)), np.remainder(x1, x2)
+
+
+def _modf(x: Any, /, **kwargs: Any) -> tuple[Any, Any]:
+    """(x - trunc(x), trunc(x)): the fractional part has derivative 1, the integral part none."""
+    _no_ufunc_kwargs(np.modf, kwargs)
+    whole = np.trunc(primal(x))
+    return as_array(x) - whole, whole
+
+
+register(np.modf, _modf)
+
+
+def _frexp(x: Any, /, **kwargs: Any) -> tuple[Any, Any]:
+    """x = m 2**e: m = x 2**-e, e from the values (integer-valued, no derivative); dm = 2**-e dx."""
+    _no_ufunc_kwargs(np.frexp, kwargs)
+    x = as_array(x)
+    _, e = np.frexp(primal(x))
+    return x * np.ldexp(np.ones((), x.dtype), -e), e
+
+
+def _unwrap(p: Any, discont: Any = None, axis: int = -1, *, period: float = 2 * np.pi) -> Any:
+    """p plus the multiples of period that NumPy's unwrap adds (piecewise constant): dy = dp."""
+    p = as_array(p)
+    values = primal(p)
+    shift = np.unwrap(values, discont, axis, period=period) - values
+    y = p + shift.astype(np.result_type(values, shift))
+    return y
+
+
+register(np.frexp, _frexp)
+register(np.unwrap, _unwrap)
+register(np.ldexp, _ldexp)
+register(np.float_power, _float_power)
+register(np.divmod, _divmod)
+
+
+# ---- sinc(x) = sin(pi x) / (pi x), sinc(0) = 1 ---------------------------------------------------
+def _sinc_derivative(x: Any, y: Any) -> Any:
+    """sinc'(x) = (cos(pi x) - sinc(x)) / x; near 0 (|x| < 0.1) its Taylor series
+    sum_k (-1)^k 2k pi^2k x^(2k-1) / (2k+1)!, k = 1..6 (no cancellation; sinc'(0) = 0)."""
+    small = x * x < 0.01
+    safe = np.where(small, np.ones((), x.dtype), x)
+    series = np.zeros_like(primal(x))
+    power = x  # x^(2k-1)
+    fact = 6.0  # (2k+1)!
+    for k in range(1, 7):
+        series = series + ((-1) ** k * 2 * k * np.pi ** (2 * k) / fact) * power
+        power = power * x * x
+        fact *= (2 * k + 2) * (2 * k + 3)
+    return np.where(small, series, (np.cos(np.pi * x) - y) / safe)
+
+
+elementwise(np.sinc, _sinc_derivative)  # a function, not a ufunc: the same rule record
+
+
+# ---- nan_to_num: the identity on finite entries, constants elsewhere --------------------------
+def _nan_to_num(
+    x: Any, copy: bool = True, nan: float = 0.0, posinf: Any = None, neginf: Any = None
+) -> Any:
+    """where(finite, x, replacement): y' = 1 on finite entries, 0 on replaced ones."""
+    x = as_array(x)
+    if x.dtype.kind == "c":
+        raise UnsupportedFunctionError(
+            np.nan_to_num, "complex array", "Apply it to the real and imaginary parts instead."
+        )
+    big = np.finfo(x.dtype).max if x.dtype.kind == "f" else 0
+    values = primal(x)
+    out = np.where(np.isnan(values), nan, values)
+    out = np.where(np.isposinf(values), big if posinf is None else posinf, out)
+    out = np.where(np.isneginf(values), -big if neginf is None else neginf, out)
+    return np.where(np.isfinite(values), x, out.astype(x.dtype))
+
+
+register(np.nan_to_num, _nan_to_num)
+
+
+# ---- ufunc.outer: ufunc(a[..., None, ...], b), a broadcast of the plain call ---------------------
+def _outer(ufunc: Any) -> Any:
+    """ufunc.outer(a, b)[i..., j...] = ufunc(a[i...], b[j...]): a reshaped to a.shape + (1,) *
+    b.ndim, then the ordinary (differentiable) call broadcasts it against b."""
+
+    def handler(a: Any, b: Any, /, **kwargs: Any) -> Any:
+        _no_ufunc_kwargs(ufunc, kwargs)
+        a, b = _weak(a, b)
+        return ufunc(np.reshape(a, a.shape + (1,) * b.ndim), b)
+
+    return handler
+
+
+OUTER = (
+    np.add, np.subtract, np.multiply, np.divide, np.power, np.maximum, np.minimum, np.fmax,
+    np.fmin, np.hypot, np.arctan2, np.logaddexp, np.logaddexp2, np.remainder, np.fmod,
+    np.copysign, np.float_power, np.less, np.less_equal, np.greater, np.greater_equal,
+    np.equal, np.not_equal, np.logical_and, np.logical_or, np.logical_xor,
+)  # fmt: skip
+for _u in OUTER:
+    register((_u, "outer"), _outer(_u))
+del _u

@@ -1,9 +1,13 @@
 """Rules (stage ④) for reductions. sum and cumsum are linear primitives, prod and max/min are
-primitives with their own derivatives; mean, var and std are composites (no AD work of their own).
-The ufunc methods np.add.reduce etc. answer with the same rules."""
+primitives with their own derivatives; everything else is a composite of them (no AD work of its
+own): mean, var, std, ptp, average, cumprod and the running max/min (prod and max over a masked
+(n, n) copy), diff, ediff1d, gradient, trapezoid, cumulative_sum/prod, and the nan-aware
+reductions (NaN entries replaced by the identity, so their gradient is zero). The ufunc methods
+np.add.reduce etc. answer with the same rules."""
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import numpy as np
@@ -106,8 +110,11 @@ def _mean(
     where: Any = _NO,
 ) -> Any:
     _no_out("mean", out)
-    _no_kw("mean", where=where)
     a = _prepare(a, dtype)
+    if where is not _NO and where is not True:  # sum over the mask / its count
+        mask = np.broadcast_to(np.asarray(primal(where), bool), a.shape)
+        n = np.sum(mask, axis=axis, keepdims=_flag(keepdims))
+        return np.sum(a, axis=axis, keepdims=keepdims, where=mask) / n.astype(primal(a).dtype)
     return np.sum(a, axis=axis, keepdims=keepdims) / _count(a, _axes(a, axis))  # sum / n
 
 
@@ -127,14 +134,25 @@ def _var(
     correction: Any = _NO,
 ) -> Any:
     _no_out("var", out)
-    _no_kw("var", where=where, mean=mean)
+    _no_kw("var", mean=mean)
     if correction is not _NO:
         if ddof != 0:
             raise ValueError("ddof and correction can't be provided simultaneously.")
         ddof = correction
     a = _prepare(a, dtype)
+    if where is not _NO and where is not True:  # the same over the entries of the mask
+        mask = np.broadcast_to(np.asarray(primal(where), bool), a.shape)
+        d = a - np.mean(a, axis=axis, keepdims=True, where=mask)
+        n = np.sum(mask, axis=axis, keepdims=_flag(keepdims)) - ddof
+        total = np.sum(_abs2(d), axis=axis, keepdims=keepdims, where=mask)
+        return total / n.astype(total.dtype)
     d = a - np.mean(a, axis=axis, keepdims=True)
-    return np.sum(d * d, axis=axis, keepdims=keepdims) / (_count(a, _axes(a, axis)) - ddof)
+    return np.sum(_abs2(d), axis=axis, keepdims=keepdims) / (_count(a, _axes(a, axis)) - ddof)
+
+
+def _abs2(d: Any) -> Any:
+    """|d|^2: d * d for real d; for complex d, NumPy's var is real, so d * conj(d) taken real."""
+    return np.real(d * np.conj(d)) if np.iscomplexobj(primal(d)) else d * d
 
 
 def _std(a: Any, *args: Any, **kwargs: Any) -> Any:
@@ -206,7 +224,10 @@ def _prod_jvp(res: Any, xdot: Any) -> Any:
 
 def _prod_vjp(res: Any, ybar: Any) -> tuple[Any]:
     x, axis, keepdims = res
-    return (_keep(x.shape, axis, ybar, keepdims) * _others(x, axis),)  # xbar = ybar * others
+    others = _others(x, axis)
+    if np.iscomplexobj(primal(others)):
+        others = np.conj(others)  # xbar = ybar * conj(others): the adjoint under Re<a, b>
+    return (_keep(x.shape, axis, ybar, keepdims) * others,)  # xbar = ybar * others
 
 
 def _prod(
@@ -285,3 +306,336 @@ _min = _extremum(np.min, np.minimum)
 if np.amax is not np.max:  # distinct callables in NumPy 2.x; aliases in older versions
     register(np.amax, _max)
     register(np.amin, _min)
+
+
+# ---- composites (issue 3): ptp, cumprod, diff, gradient, average, nan-aware reductions -----------
+def _ptp(a: Any, axis: Any = None, out: Any = None, keepdims: Any = False) -> Any:
+    _no_out("ptp", out)
+    return np.max(a, axis=axis, keepdims=keepdims) - np.min(a, axis=axis, keepdims=keepdims)
+
+
+register(np.ptp, _ptp)  # ptp = max - min (ties split as in max and min)
+
+
+def _cumprod(a: Any, axis: Any = None, dtype: Any = None, out: Any = None) -> Any:
+    """y_k = prod_{i <= k} x_i as prod over a masked (n, n) copy: row k holds x_0..x_k and ones
+    after; prod's rule is exact with zeros, so y' needs no division. O(n^2) memory per slice."""
+    _no_out("cumprod", out)
+    a = _prepare(a, dtype)
+    if axis is None:
+        a, axis = np.reshape(a, -1), 0
+    axis = normalize_axis_index(axis, a.ndim)
+    z = np.moveaxis(a, axis, -1)
+    n = z.shape[-1]
+    rows = np.broadcast_to(np.expand_dims(z, -2), (*z.shape, n))  # rows[..., k, i] = x_i
+    lower = np.tri(n, dtype=bool)  # i <= k
+    y = np.prod(np.where(lower, rows, np.ones((), a.dtype)), axis=-1)
+    return np.moveaxis(y, -1, axis)
+
+
+def _multiply_accumulate(a: Any, axis: Any = 0, dtype: Any = None, out: Any = None) -> Any:
+    return _cumprod(a, axis, dtype, out)
+
+
+register(np.cumprod, _cumprod)
+register((np.multiply, "accumulate"), _multiply_accumulate)
+
+
+def _cumulative(cum: Any, identity: float) -> Any:
+    def handler(
+        x: Any, /, *, axis: Any = None, dtype: Any = None, out: Any = None, include_initial=False
+    ) -> Any:
+        x = _prepare(x, dtype)
+        if axis is None:
+            if x.ndim > 1:
+                raise ValueError(
+                    "For arrays which have more than one dimension ``axis`` argument is required."
+                )
+            axis = 0
+        y = cum(x, axis=axis, out=out)
+        if include_initial:
+            axis = normalize_axis_index(axis, x.ndim)
+            shape = (*x.shape[:axis], 1, *x.shape[axis + 1 :])
+            y = np.concatenate([np.full(shape, identity, y.dtype), y], axis=axis)
+        return y
+
+    return handler
+
+
+def _running_extremum(fn: Any, fill: float) -> Any:
+    """maximum.accumulate (running max) as fn over a masked (n, n) copy, like cumprod: row k
+    holds x_0..x_k and -inf after; ties split the derivative evenly, as in max."""
+
+    def handler(a: Any, axis: Any = 0, dtype: Any = None, out: Any = None) -> Any:
+        _no_out("accumulate", out)
+        a = _prepare(a, dtype)
+        axis = normalize_axis_index(axis, a.ndim)
+        z = np.moveaxis(a, axis, -1)
+        n = z.shape[-1]
+        rows = np.broadcast_to(np.expand_dims(z, -2), (*z.shape, n))
+        y = fn(np.where(np.tri(n, dtype=bool), rows, np.full((), fill, a.dtype)), axis=-1)
+        return np.moveaxis(y, -1, axis)
+
+    return handler
+
+
+register((np.maximum, "accumulate"), _running_extremum(np.max, -np.inf))
+register((np.minimum, "accumulate"), _running_extremum(np.min, np.inf))
+register(np.cumulative_sum, _cumulative(np.cumsum, 0.0))
+register(np.cumulative_prod, _cumulative(np.cumprod, 1.0))
+
+
+def _diff(a: Any, n: int = 1, axis: int = -1, prepend: Any = _NO, append: Any = _NO) -> Any:
+    """n-th forward difference along axis: y = x[1:] - x[:-1], n times (linear)."""
+    if n == 0:
+        return a
+    if n < 0:
+        raise ValueError(f"order must be non-negative but got {n!r}")
+    a = _prepare(a, None)
+    if a.ndim == 0:
+        raise ValueError("diff requires input that is at least one dimensional")
+    axis = normalize_axis_index(axis, a.ndim)
+    parts = []
+    for extra in (prepend, append):
+        if extra is _NO:
+            parts.append(None)
+            continue
+        extra = _prepare(extra, None)
+        if extra.ndim == 0:
+            extra = np.broadcast_to(extra, (*a.shape[:axis], 1, *a.shape[axis + 1 :]))
+        parts.append(extra)
+    pieces = [p for p in (parts[0], a, parts[1]) if p is not None]
+    if len(pieces) > 1:
+        a = np.concatenate(pieces, axis=axis)
+    head = (slice(None),) * axis
+    for _ in range(n):
+        a = a[(*head, slice(1, None))] - a[(*head, slice(None, -1))]
+    return a
+
+
+register(np.diff, _diff)
+
+
+def _ediff1d(ary: Any, to_end: Any = None, to_begin: Any = None) -> Any:
+    y = np.diff(np.reshape(ary, -1))
+
+    def piece(p: Any) -> Any:  # cast to the input's dtype, as NumPy does
+        p = np.reshape(_prepare(p, None), -1)
+        return p if p.dtype == y.dtype else p.astype(y.dtype)
+
+    pieces = [piece(p) for p in (to_begin,) if p is not None]
+    pieces += [y] + [piece(p) for p in (to_end,) if p is not None]
+    return np.concatenate(pieces) if len(pieces) > 1 else y
+
+
+register(np.ediff1d, _ediff1d)
+
+
+def _gradient(f: Any, *varargs: Any, axis: Any = None, edge_order: int = 1) -> Any:
+    """Central differences inside, one-sided (order 1 or 2) at the ends, uniform spacing h per
+    axis (a scalar): linear in f. Spacing given as coordinate arrays is not supported."""
+    f = _prepare(f, None)
+    axes = _axes(f, axis)
+    if len(varargs) == 0:
+        spacing = [1.0] * len(axes)
+    elif len(varargs) == 1 and np.ndim(varargs[0]) == 0:
+        spacing = [varargs[0]] * len(axes)
+    elif len(varargs) == len(axes) and all(np.ndim(h) == 0 for h in varargs):
+        spacing = list(varargs)
+    else:
+        raise TypeError(
+            "pullback's numpy.gradient supports scalar spacings only (one, or one per axis); "
+            "for coordinate arrays write the differences with numpy.diff"
+        )
+    if edge_order not in (1, 2):
+        raise ValueError("'edge_order' greater than 2 not supported")
+    if f.dtype.kind not in "fc":
+        f = f.astype(np.float64)
+    out = []
+    for ax, h in zip(axes, spacing, strict=True):
+        h = primal(h)
+        n = f.shape[ax]
+        if n < edge_order + 1:
+            raise ValueError(
+                "Shape of array too small to calculate a numerical gradient, "
+                "at least (edge_order + 1) elements are required."
+            )
+
+        def at(s: slice, ax: int = ax) -> Any:
+            return f[(slice(None),) * ax + (s,)]
+
+        inner = (at(slice(2, None)) - at(slice(None, -2))) / (2.0 * h)
+        if edge_order == 1:
+            first = (at(slice(1, 2)) - at(slice(0, 1))) / h
+            last = (at(slice(-1, None)) - at(slice(-2, -1))) / h
+        else:
+            first = (-1.5 * at(slice(0, 1)) + 2.0 * at(slice(1, 2)) - 0.5 * at(slice(2, 3))) / h
+            last = (
+                0.5 * at(slice(-3, -2)) - 2.0 * at(slice(-2, -1)) + 1.5 * at(slice(-1, None))
+            ) / h
+        out.append(np.concatenate([first, inner, last], axis=ax))
+    return out[0] if len(out) == 1 else tuple(out)
+
+
+register(np.gradient, _gradient)
+
+
+def _average(
+    a: Any, axis: Any = None, weights: Any = None, returned: bool = False, *, keepdims: Any = _NO
+) -> Any:
+    """sum(a w) / sum(w) (both a and w differentiable); mean when w is None."""
+    a = _prepare(a, None)
+    keep = _flag(keepdims)
+    if weights is None:
+        avg = np.mean(a, axis=axis, keepdims=keep)
+        total = np.full(np.shape(avg), _count(a, _axes(a, axis)), dtype=primal(avg).dtype)
+    else:
+        w = _prepare(weights, None)
+        if w.shape != a.shape:
+            if axis is None:
+                raise TypeError("Axis must be specified when shapes of a and weights differ.")
+            ax = normalize_axis_tuple(axis, a.ndim)
+            if w.shape != tuple(a.shape[i] for i in ax):
+                raise ValueError(
+                    "Shape of weights must be consistent with shape of a along specified axis."
+                )
+            order = sorted(range(len(ax)), key=lambda k: ax[k])
+            w = np.transpose(w, order) if len(ax) > 1 else w
+            w = np.reshape(w, tuple(a.shape[i] if i in ax else 1 for i in range(a.ndim)))
+            w = np.broadcast_to(w, a.shape)
+        total = np.sum(w, axis=axis, keepdims=keep)
+        avg = np.sum(a * w, axis=axis, keepdims=keep) / total
+    if returned:
+        return avg, np.broadcast_to(total, np.shape(avg)) if np.shape(total) != np.shape(
+            avg
+        ) else total
+    return avg
+
+
+register(np.average, _average)
+
+
+def _trapezoid(y: Any, x: Any = None, dx: float = 1.0, axis: int = -1) -> Any:
+    """sum of (y_i + y_{i+1}) / 2 * (x_{i+1} - x_i): bilinear in (y, x)."""
+    y = _prepare(y, None)
+    axis = normalize_axis_index(axis, y.ndim)
+    if x is None:
+        d = dx
+    else:
+        x = _prepare(x, None)
+        d = np.diff(x, axis=-1 if x.ndim == 1 else axis)
+        if x.ndim == 1:
+            d = np.reshape(d, tuple(d.shape[0] if i == axis else 1 for i in range(y.ndim)))
+    head = (slice(None),) * axis
+    mid = (y[(*head, slice(1, None))] + y[(*head, slice(None, -1))]) / 2.0
+    return np.sum(d * mid, axis=axis)
+
+
+register(np.trapezoid, _trapezoid)
+
+
+# ---- nan-aware reductions: NaN entries are replaced by the identity; their gradient is zero ------
+def _nan_filled(a: Any, fill: float) -> tuple[Any, Any]:
+    a = _prepare(a, None)
+    nan = np.isnan(primal(a))
+    return np.where(nan, np.full((), fill, a.dtype), a), nan
+
+
+def _nansum(
+    a: Any, axis: Any = None, dtype: Any = None, out: Any = None, keepdims: Any = False, **kw: Any
+) -> Any:
+    _no_out("nansum", out)
+    return np.sum(_nan_filled(_prepare(a, dtype), 0.0)[0], axis=axis, keepdims=keepdims, **kw)
+
+
+def _nanprod(
+    a: Any, axis: Any = None, dtype: Any = None, out: Any = None, keepdims: Any = False, **kw: Any
+) -> Any:
+    _no_out("nanprod", out)
+    return np.prod(_nan_filled(_prepare(a, dtype), 1.0)[0], axis=axis, keepdims=keepdims, **kw)
+
+
+def _nancumsum(a: Any, axis: Any = None, dtype: Any = None, out: Any = None) -> Any:
+    return np.cumsum(_nan_filled(_prepare(a, dtype), 0.0)[0], axis=axis, out=out)
+
+
+def _nancumprod(a: Any, axis: Any = None, dtype: Any = None, out: Any = None) -> Any:
+    return np.cumprod(_nan_filled(_prepare(a, dtype), 1.0)[0], axis=axis, out=out)
+
+
+def _nanmean(
+    a: Any, axis: Any = None, dtype: Any = None, out: Any = None, keepdims: Any = False, **kw: Any
+) -> Any:
+    """nansum / (number of non-NaN entries); an all-NaN slice gives NaN (with NumPy's warning)."""
+    _no_out("nanmean", out)
+    _no_kw("nanmean", **kw)
+    filled, nan = _nan_filled(_prepare(a, dtype), 0.0)
+    count = np.sum(~nan, axis=axis, keepdims=_flag(keepdims))
+    total = np.sum(filled, axis=axis, keepdims=_flag(keepdims))
+    return total / _safe_count(count, total)
+
+
+def _safe_count(count: Any, like: Any) -> Any:
+    """count as like's dtype, NaN where zero (an all-NaN slice), with NumPy's RuntimeWarning."""
+    count = np.asarray(count)
+    if np.any(count == 0):
+        warnings.warn("Mean of empty slice", RuntimeWarning, stacklevel=3)
+    return np.where(count == 0, np.nan, count).astype(primal(like).dtype)
+
+
+def _nanvar(
+    a: Any,
+    axis: Any = None,
+    dtype: Any = None,
+    out: Any = None,
+    ddof: Any = 0,
+    keepdims: Any = False,
+    **kw: Any,
+) -> Any:
+    """sum over non-NaN entries of (x - nanmean)^2 / (count - ddof)."""
+    _no_out("nanvar", out)
+    _no_kw("nanvar", **{k: v for k, v in kw.items() if k != "correction"})
+    if kw.get("correction", _NO) is not _NO:
+        ddof = kw["correction"]
+    filled, nan = _nan_filled(_prepare(a, dtype), 0.0)
+    count = np.sum(~nan, axis=axis, keepdims=True)
+    mean = np.sum(filled, axis=axis, keepdims=True) / np.maximum(count, 1).astype(filled.dtype)
+    d = np.where(nan, np.zeros((), filled.dtype), filled - mean)
+    dof = np.sum(~nan, axis=axis, keepdims=_flag(keepdims)) - ddof
+    total = np.sum(d * d, axis=axis, keepdims=_flag(keepdims))
+    dof = np.asarray(dof)
+    if np.any(dof <= 0):
+        warnings.warn("Degrees of freedom <= 0 for slice.", RuntimeWarning, stacklevel=2)
+    return total / np.where(dof <= 0, np.nan, dof).astype(filled.dtype)
+
+
+def _nanstd(a: Any, *args: Any, **kwargs: Any) -> Any:
+    return np.sqrt(_nanvar(a, *args, **kwargs))
+
+
+def _nan_extremum(fn: Any, fill: float) -> Any:
+    """nanmax = max over the entries that are not NaN (NaN entries get zero gradient); an
+    all-NaN slice gives NaN, as in NumPy (which also warns)."""
+
+    def handler(a: Any, axis: Any = None, out: Any = None, keepdims: Any = False, **kw: Any) -> Any:
+        _no_out(f"nan{fn.__name__}", out)
+        filled, nan = _nan_filled(a, fill)
+        y = fn(filled, axis=axis, keepdims=keepdims, **kw)
+        empty = np.all(nan, axis=axis, keepdims=_flag(keepdims))
+        if np.any(empty):
+            warnings.warn("All-NaN slice encountered", RuntimeWarning, stacklevel=2)
+            y = np.where(empty, np.full((), np.nan, filled.dtype), y)
+        return y
+
+    return handler
+
+
+register(np.nansum, _nansum)
+register(np.nanprod, _nanprod)
+register(np.nancumsum, _nancumsum)
+register(np.nancumprod, _nancumprod)
+register(np.nanmean, _nanmean)
+register(np.nanvar, _nanvar)
+register(np.nanstd, _nanstd)
+register(np.nanmax, _nan_extremum(np.max, -np.inf))
+register(np.nanmin, _nan_extremum(np.min, np.inf))

@@ -202,11 +202,12 @@ def _logsumexp_fwd(a: Any, b: Any, *, axis: Any, keepdims: bool) -> tuple[Any, A
     # shift by the (constant) maximum: y = m + log sum(b exp(a - m)), never overflows
     m = np.max(_plain(a), axis=axis, keepdims=True)
     m = np.where(np.isfinite(m), m, 0.0).astype(m.dtype)
-    s = np.sum(np.exp(a - m) if b is None else b * np.exp(a - m), axis=axis, keepdims=True)
-    sign = np.sign(_plain(s))
+    shifted = np.exp(a - m)
+    s = np.sum(shifted if b is None else b * shifted, axis=axis, keepdims=True)
     y = np.log(np.abs(s)) + m
-    # p = dy/da = b exp(a - y) / sign (the softmax when b is None)
-    e = np.exp(a - y) * sign
+    # p = dy/da = b exp(a - y) / sign = b exp(a - m) / s (the softmax when b is None); dividing the
+    # shifted exponentials by their sum keeps every digit (exp(a - y) loses them when |m| is large)
+    e = shifted / s
     p = e if b is None else b * e
     out = y if keepdims else np.squeeze(y, axis=axis)
     return out, (p, e, a, b, axis, keepdims)

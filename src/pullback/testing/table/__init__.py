@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from ..opinfo import NondiffInfo, OpInfo
 from . import (
+    assembly,
     complex_numbers,
     contractions,
     elementwise,
@@ -12,8 +13,11 @@ from . import (
     linalg_decomp,
     linalg_matfun,
     linalg_solve,
+    nondiff,
+    numeric,
     reductions,
     shape,
+    sorting,
     special,
 )
 
@@ -22,6 +26,10 @@ OPS: list[OpInfo] = [
     *reductions.OPS,
     *shape.OPS,
     *indexing.OPS,
+    *assembly.OPS,
+    *sorting.OPS,
+    *numeric.OPS,
+    *nondiff.OPS,
     *contractions.OPS,
     *complex_numbers.OPS,
     *special.OPS,
@@ -35,6 +43,10 @@ NONDIFF: list[NondiffInfo] = [
     *reductions.NONDIFF,
     *shape.NONDIFF,
     *indexing.NONDIFF,
+    *assembly.NONDIFF,
+    *sorting.NONDIFF,
+    *numeric.NONDIFF,
+    *nondiff.NONDIFF,
     *contractions.NONDIFF,
     *complex_numbers.NONDIFF,
     *special.NONDIFF,

@@ -171,3 +171,155 @@ OPS: list[OpInfo] = [
 ]
 
 NONDIFF: list[NondiffInfo] = []
+
+
+# ---- issue 3: ptp, cumprod, diff, gradient, average, trapezoid, nan-aware reductions -------------
+_NAN = np.array([[True, False, True], [True, True, True]])  # False: a NaN entry
+
+
+def _with_nan(x: Any) -> Any:
+    """x (2, 3) with one entry replaced by a constant NaN (its gradient must be zero)."""
+    return np.where(_NAN, x, np.nan)
+
+
+def _diff_all(x: Any) -> Any:
+    return np.diff(x, 2, axis=-1, prepend=0.5, append=x[..., :1])
+
+
+def _gradient_axes(x: Any) -> Any:
+    return np.gradient(x, 0.5, 2.0, edge_order=2)
+
+
+def _average_weights(x: Any, w: Any) -> Any:
+    return np.average(x, axis=-1, weights=w)
+
+
+def _average_returned(x: Any) -> Any:
+    avg, total = np.average(x, axis=0, weights=x * x + 1.0, returned=True)
+    return avg * total
+
+
+OPS += [
+    OpInfo(
+        "ptp", lambda x: np.ptp(x, axis=-1), (np.ptp,), samples=lambda r, d: _distinct(r, d)[1:]
+    ),
+    OpInfo("cumprod", np.cumprod, (np.cumprod,), samples=_signed),
+    OpInfo(
+        "cumprod_axis",
+        lambda x: np.cumprod(x, axis=-2),
+        (np.cumprod,),
+        samples=lambda r, d: _signed(r, d)[2:],
+    ),
+    OpInfo("cumprod_zeros", lambda x: np.cumprod(x, axis=-1), (np.cumprod,), samples=_row_zeros),
+    OpInfo(
+        "multiply.accumulate",
+        lambda x: np.multiply.accumulate(x, axis=-1),
+        ((np.multiply, "accumulate"),),
+        samples=lambda r, d: _signed(r, d)[1:],
+    ),
+    OpInfo(
+        "cumulative_sum",
+        lambda x: np.cumulative_sum(x, axis=-1, include_initial=True),
+        (np.cumulative_sum,),
+        shapes=NONSCALAR,
+    ),
+    OpInfo(
+        "cumulative_prod",
+        lambda x: np.cumulative_prod(x, axis=0),
+        (np.cumulative_prod,),
+        samples=lambda r, d: _signed(r, d)[1:],
+    ),
+    OpInfo("diff", np.diff, (np.diff,), shapes=NONSCALAR),
+    OpInfo("diff_n_axis", lambda x: np.diff(x, 2, axis=0), (np.diff,), shapes=(((4, 2, 3),),)),
+    OpInfo("diff_prepend_append", _diff_all, (np.diff,), shapes=NONSCALAR),
+    OpInfo(
+        "ediff1d",
+        lambda x: np.ediff1d(x, to_end=x[..., :1], to_begin=2.0),
+        (np.ediff1d,),
+        shapes=NONSCALAR,
+    ),
+    OpInfo("gradient", np.gradient, (np.gradient,), shapes=(((3,),), ((5,),))),
+    OpInfo("gradient_axis", lambda x: np.gradient(x, 0.3, axis=-1), (np.gradient,), shapes=NDIM2),
+    OpInfo("gradient_edge2", _gradient_axes, (np.gradient,), shapes=(((3, 4),),)),
+    OpInfo("average", np.average, (np.average,)),
+    OpInfo(
+        "average_weights",
+        _average_weights,
+        (np.average,),
+        shapes=(((2, 3), (3,)), ((4, 2, 3), (3,))),
+        domain=((-2.0, 2.0), (0.5, 2.0)),
+    ),
+    OpInfo("average_returned", _average_returned, (np.average,), shapes=NDIM2),
+    OpInfo("trapezoid", np.trapezoid, (np.trapezoid,), shapes=NONSCALAR),
+    OpInfo(
+        "trapezoid_x",
+        lambda y, x: np.trapezoid(y, x, axis=0),
+        (np.trapezoid,),
+        shapes=(((3,), (3,)), ((3, 2), (3,)), ((3, 2), (3, 2))),
+    ),
+    OpInfo("nansum", lambda x: np.nansum(_with_nan(x), axis=0), (np.nansum,), shapes=(((2, 3),),)),
+    OpInfo("nansum_plain", np.nansum, (np.nansum,)),
+    OpInfo(
+        "nanprod", lambda x: np.nanprod(_with_nan(x), axis=-1), (np.nanprod,), shapes=(((2, 3),),)
+    ),
+    OpInfo(
+        "nancumsum",
+        lambda x: np.nancumsum(_with_nan(x), axis=-1),
+        (np.nancumsum,),
+        shapes=(((2, 3),),),
+    ),
+    OpInfo(
+        "nancumprod", lambda x: np.nancumprod(_with_nan(x)), (np.nancumprod,), shapes=(((2, 3),),)
+    ),
+    OpInfo(
+        "nanmean", lambda x: np.nanmean(_with_nan(x), axis=1), (np.nanmean,), shapes=(((2, 3),),)
+    ),
+    OpInfo("nanmean_all", lambda x: np.nanmean(_with_nan(x)), (np.nanmean,), shapes=(((2, 3),),)),
+    OpInfo(
+        "nanvar",
+        lambda x: np.nanvar(_with_nan(x), axis=1, ddof=1, keepdims=True),
+        (np.nanvar,),
+        shapes=(((2, 3),),),
+    ),
+    OpInfo(
+        "nanstd", lambda x: np.nanstd(_with_nan(x)), (np.nanstd,), shapes=(((2, 3),),), rtol=None
+    ),
+    OpInfo(
+        "nanmax",
+        lambda x: np.nanmax(_with_nan(x), axis=1),
+        (np.nanmax,),
+        samples=lambda r, d: _distinct(r, d)[2:3],
+    ),
+    OpInfo(
+        "nanmin",
+        lambda x: np.nanmin(_with_nan(x)),
+        (np.nanmin,),
+        samples=lambda r, d: _distinct(r, d)[2:3],
+    ),
+]
+
+
+_WHERE23 = np.array([[True, False, True], [False, True, True]])
+
+OPS += [
+    OpInfo("mean_where", lambda x: np.mean(x, axis=-1, where=_WHERE23), (np.mean,), shapes=NDIM2),
+    OpInfo(
+        "var_where",
+        lambda x: np.var(x, axis=-1, ddof=1, where=_WHERE23, keepdims=True),
+        (np.var,),
+        shapes=NDIM2,
+    ),
+    OpInfo("std_where", lambda x: np.std(x, where=_WHERE23), (np.std,), shapes=NDIM2),
+    OpInfo(
+        "maximum.accumulate",
+        lambda x: np.maximum.accumulate(x, axis=-1),
+        ((np.maximum, "accumulate"),),
+        samples=lambda r, d: _distinct(r, d)[1:],
+    ),
+    OpInfo(
+        "minimum.accumulate",
+        lambda x: np.minimum.accumulate(x),
+        ((np.minimum, "accumulate"),),
+        samples=lambda r, d: _distinct(r, d)[1:],
+    ),
+]
