@@ -29,7 +29,8 @@ __all__ = [
 
 
 def unbroadcast(g: Any, like: Any) -> Any:
-    """Sum the cotangent `g` back to the shape of `like` (an input) and cast it to its dtype."""
+    """Sum the cotangent `g` back to the shape of `like` (an input) and cast it to its dtype
+    (a complex `g` for a real input becomes its real part)."""
     shape = like.shape
     gshape = g.shape
     if gshape != shape:
@@ -41,7 +42,11 @@ def unbroadcast(g: Any, like: Any) -> Any:
         g = np.reshape(g, shape)
     dtype = like.dtype
     if g.dtype != dtype:
-        g = g.astype(dtype)
+        if g.dtype.kind == "c" and dtype.kind != "c":
+            # a real input feeding a complex output: its cotangent is the real part (the adjoint
+            # of the embedding R -> C under <a, b> = Re(sum(conj(a) * b)))
+            g = np.real(g)
+        g = g.astype(dtype) if g.dtype != dtype else g
     return g
 
 
@@ -118,16 +123,25 @@ def elementwise(
     return defrule(ufunc, fwd, jvp, vjp, name=label, handler=handler)
 
 
+def _conj(d: Any) -> Any:
+    """conj(d) for a complex derivative, d itself otherwise (no call: real code pays nothing)."""
+    dtype = getattr(d, "dtype", None)
+    if dtype is None:  # a Python number, e.g. the constant 1j of x * 1j
+        return d.conjugate() if isinstance(d, complex) else d
+    return np.conjugate(d) if dtype.kind == "c" else d
+
+
 def _unary_vjp(d: Callable[..., Any]) -> Callable[..., Any]:
     def vjp(res: Any, ybar: Any) -> Any:
-        return ybar * d(*res)
+        # xbar = ybar * conj(f'(x)): the adjoint of dx -> f'(x) dx under the real inner product
+        return ybar * _conj(d(*res))
 
     return vjp
 
 
 def _binary_vjp(d: Callable[..., Any], i: int) -> Callable[..., Any]:
     def vjp(res: Any, ybar: Any) -> Any:
-        return unbroadcast(ybar * d(*res), res[i])
+        return unbroadcast(ybar * _conj(d(*res)), res[i])  # xbar_i = ybar * conj(df/dx_i)
 
     return vjp
 

@@ -169,6 +169,8 @@ def _check_like(g: Any, like: Any, what: str) -> Any:
     shape, dtype = np.shape(like), np.result_type(like)  # like may be a Python number
     if not isinstance(g, Traced | np.ndarray | np.generic):
         g = np.asarray(g, dtype=dtype)
+    elif dtype.kind == "c" and g.dtype.kind == "f" and np.can_cast(g.dtype, dtype):
+        g = g + np.zeros((), dtype)  # a real (co)tangent of a complex value: its imaginary part 0
     if g.shape != shape:
         raise CotangentError(
             f"{what} has shape {g.shape} but must have the shape {shape} of the value it pairs with"
@@ -212,7 +214,10 @@ def vjp(fun: Callable[..., Any], *primals: Any, has_aux: bool = False) -> Any:
 
 
 def value_and_grad(
-    fun: Callable[..., Any], argnums: ArgNums = 0, has_aux: bool = False
+    fun: Callable[..., Any],
+    argnums: ArgNums = 0,
+    has_aux: bool = False,
+    holomorphic: bool = False,
 ) -> Callable[..., Any]:
     """Like `grad`, but the function returns `(value, gradient)` (`((value, aux), gradient)`)."""
 
@@ -221,8 +226,13 @@ def value_and_grad(
         nums = _argnums(argnums, len(args), "grad")
         f = functools.partial(fun, **kwargs) if kwargs else fun
         rec = _Recording(f, args, nums, has_aux, "grad")
-        (y,) = _scalar_output(rec, fun)
-        grads = unflatten(rec.in_def, rec.pull([np.ones((), np.result_type(y))], retain=False))
+        if holomorphic:
+            _holomorphic_inputs(rec)
+        (y,) = _scalar_output(rec, fun, holomorphic)
+        grads = rec.pull([np.ones((), np.result_type(y))], retain=False)
+        if holomorphic:  # the pullback of 1 is conj(f'(z)) (the adjoint); f'(z) is its conjugate
+            grads = [np.conjugate(g) for g in grads]
+        grads = unflatten(rec.in_def, grads)
         g = grads[0] if isinstance(argnums, int) else tuple(grads)
         value = rec.out
         return ((value, rec.aux), g) if has_aux else (value, g)
@@ -230,7 +240,17 @@ def value_and_grad(
     return value_and_grad_fun
 
 
-def _scalar_output(rec: _Recording, fun: Any) -> list[Any]:
+def _holomorphic_inputs(rec: _Recording) -> None:
+    for k, x in enumerate(rec.in_leaves):
+        if x.dtype.kind != "c":
+            raise InputDtypeError(
+                f"grad(..., holomorphic=True): input leaf {k} has dtype {x.dtype}; a holomorphic "
+                "derivative f'(z) needs complex inputs. Pass x.astype(complex), or drop "
+                "holomorphic=True to differentiate a real-valued loss."
+            )
+
+
+def _scalar_output(rec: _Recording, fun: Any, holomorphic: bool = False) -> list[Any]:
     values = rec.out_values
     name = getattr(fun, "__name__", "the function")
     if len(values) != 1 or np.shape(values[0]) != ():
@@ -241,23 +261,47 @@ def _scalar_output(rec: _Recording, fun: Any) -> list[Any]:
             "output use pullback.jacobian (the full Jacobian) or pullback.vjp (a vector-Jacobian "
             "product); or reduce the output to a scalar, e.g. np.sum(f(x))."
         )
-    if np.result_type(values[0]).kind not in "f":
+    kind = np.result_type(values[0]).kind
+    if holomorphic and kind != "c":
+        raise NonScalarOutputError(
+            f"grad(..., holomorphic=True) needs {name} to return a complex scalar, got dtype "
+            f"{np.result_type(values[0])}. For a real-valued loss of complex inputs drop "
+            "holomorphic=True (the gradient is then dL/dx + i dL/dy, see docs/complex.md)."
+        )
+    if not holomorphic and kind not in "f":
+        hint = (
+            " For a holomorphic function pass holomorphic=True (the gradient is f'(z)); for a "
+            "loss, reduce to a real number, e.g. np.abs(f(z)) ** 2 or np.real(f(z))."
+            if kind == "c"
+            else ""
+        )
         raise NonScalarOutputError(
             f"grad needs {name} to return a real floating-point scalar, "
-            f"got dtype {np.result_type(values[0])}"
+            f"got dtype {np.result_type(values[0])}.{hint}"
         )
     return values
 
 
 def grad(
-    fun: Callable[..., Any], argnums: ArgNums = 0, has_aux: bool = False
+    fun: Callable[..., Any],
+    argnums: ArgNums = 0,
+    has_aux: bool = False,
+    holomorphic: bool = False,
 ) -> Callable[..., Any]:
     """The gradient of a scalar function with respect to the argument(s) `argnums` (pytrees too).
 
+    Complex inputs (docs/complex.md): for a real loss L the gradient w.r.t. z = x + iy is
+    dL/dx + i dL/dy, so `z - lr * grad` descends. With `holomorphic=True` (complex inputs and a
+    complex output) it is the complex derivative f'(z).
+
     >>> grad(lambda x: np.sum(x ** 2))(np.array([1.0, 2.0]))
     array([2., 4.])
+    >>> complex(grad(lambda z: np.abs(z) ** 2)(np.array(3 + 4j)))
+    (6+8j)
+    >>> complex(grad(lambda z: z ** 2, holomorphic=True)(np.array(3 + 4j)))
+    (6+8j)
     """
-    vg = value_and_grad(fun, argnums, has_aux)
+    vg = value_and_grad(fun, argnums, has_aux, holomorphic)
 
     @functools.wraps(fun)
     def grad_fun(*args: Any, **kwargs: Any) -> Any:
@@ -354,14 +398,13 @@ def _jac_reverse(rec: _Recording) -> list[list[Any]]:
     """One backward sweep per output element; rows stacked: blocks[o][i] has shape (out_o, in_i)."""
     blocks = []
     for o, y in enumerate(rec.out_values):
+        node = rec.out_nodes[o]
         rows: list[list[Any]] = [[] for _ in rec.in_leaves]
         for e in _basis(np.asarray(primal(y))):
-            seeds = [
-                e if k == o else np.zeros(np.shape(v), np.result_type(v))
-                for k, v in enumerate(rec.out_values)
-            ]
-            for i, g in enumerate(rec.pull(seeds, retain=True)):
-                rows[i].append(np.reshape(g, (-1,)))
+            # seeded at output o alone: the other outputs' graphs are not swept with zeros
+            cts = {} if node is None else backward([(node, e)], retain=True)
+            for i, x in enumerate(rec.in_leaves):
+                rows[i].append(np.reshape(_finish(cts.get(rec.leaf_nodes[i]), x), (-1,)))
         blocks.append(
             [_stack(r, 0, (np.size(y), x.size)) for r, x in zip(rows, rec.in_leaves, strict=True)]
         )
@@ -371,11 +414,13 @@ def _jac_reverse(rec: _Recording) -> list[list[Any]]:
 def _jac_forward(rec: _Recording) -> list[list[Any]]:
     """One tangent sweep per input element; blocks[o][i] has shape (out_o, in_i)."""
     cols: list[list[list[Any]]] = [[[] for _ in rec.in_leaves] for _ in rec.out_values]
+    order = reachable([n for n in rec.out_nodes if n is not None])  # found once, swept n times
     for i, x in enumerate(rec.in_leaves):
         for e in _basis(np.asarray(primal(x))):
-            xdots = [e if k == i else _zeros(v) for k, v in enumerate(rec.in_leaves)]
-            for o, ydot in enumerate(rec.push(xdots)):
-                cols[o][i].append(np.reshape(ydot, (-1,)))
+            tangents = push_forward(order, {rec.leaf_nodes[i]: e})  # the other leaves: zero
+            for o, (node, y) in enumerate(zip(rec.out_nodes, rec.out_values, strict=True)):
+                ydot = None if node is None else tangents.get(node)
+                cols[o][i].append(np.reshape(_finish(ydot, y), (-1,)))
     return [
         [_stack(c, 1, (np.size(y), x.size)) for c, x in zip(cols[o], rec.in_leaves, strict=True)]
         for o, y in enumerate(rec.out_values)

@@ -51,9 +51,11 @@ class Rule:
         for a in args:
             if isinstance(a, Traced):
                 t = a._trace
+                if t is top:
+                    continue
                 if top is None or t.level > top.level:
                     top = t
-                elif t is not top and t.level == top.level:
+                elif t.level == top.level:
                     raise _leaked()
         if top is None:
             return self.fwd(*args, **params)[0]

@@ -26,20 +26,41 @@ class ForwardTrace(Trace):
     __slots__ = ()
 
     def process(self, rule: Rule, args: tuple[Any, ...], params: dict[str, Any]) -> Any:
-        vals = []
-        xdots = []
-        for a in args:
-            if a.__class__ is ForwardTraced and a._trace is self:
-                vals.append(a.value)
-                xdots.append(a.tangent)
-            else:
-                vals.append(a)
-                xdots.append(None)
         jvp = rule.jvp
         if jvp is None:
             raise _no_jvp(rule)
-        y, res = rule.fwd(*vals, **params)
-        ydot = jvp(res, *xdots)
+        if len(args) == 1:  # unrolled for one argument, the commonest case
+            (a,) = args
+            if a.__class__ is ForwardTraced and a._trace is self:
+                y, res = rule.fwd(a.value, **params) if params else rule.fwd(a.value)
+                ydot = jvp(res, a.tangent)
+            else:
+                y, res = rule.fwd(a, **params)
+                ydot = jvp(res, None)
+        elif len(args) == 2:  # and for two
+            a, b = args
+            if a.__class__ is ForwardTraced and a._trace is self:
+                a, adot = a.value, a.tangent
+            else:
+                adot = None
+            if b.__class__ is ForwardTraced and b._trace is self:
+                b, bdot = b.value, b.tangent
+            else:
+                bdot = None
+            y, res = rule.fwd(a, b, **params) if params else rule.fwd(a, b)
+            ydot = jvp(res, adot, bdot)
+        else:
+            vals = []
+            xdots = []
+            for a in args:  # a plain loop: a comprehension costs a function call on Python 3.11
+                if a.__class__ is ForwardTraced and a._trace is self:
+                    vals.append(a.value)
+                    xdots.append(a.tangent)
+                else:
+                    vals.append(a)
+                    xdots.append(None)
+            y, res = rule.fwd(*vals, **params) if params else rule.fwd(*vals)
+            ydot = jvp(res, *xdots)
         if rule.multiple_results:
             if ydot is None:
                 return y
@@ -57,8 +78,14 @@ def push_forward(nodes: list[Node], seeds: dict[Node, Any]) -> dict[Node, Any]:
         rule = node.rule
         if rule is None:
             continue
-        xdots = [None if p is None else tangent.get(p) for p in node.parents]
-        if all(x is None for x in xdots):
+        xdots = []
+        live = False
+        for p in node.parents:  # plain loops: comprehensions cost a call each on Python 3.11
+            t = None if p is None else tangent.get(p)
+            xdots.append(t)
+            if t is not None:
+                live = True
+        if not live:
             continue
         if rule.jvp is None:
             raise _no_jvp(rule)

@@ -30,17 +30,37 @@ class ReverseTrace(Trace):
         return ReverseTraced(value, Node(None, (), None), self)
 
     def process(self, rule: Rule, args: tuple[Any, ...], params: dict[str, Any]) -> Any:
-        vals = []
-        parents = []
-        for a in args:
+        # The hot path of reverse mode: unrolled for one and two arguments (most primitives).
+        n = len(args)
+        if n == 2:
+            a, b = args
             if a.__class__ is ReverseTraced and a._trace is self:
-                vals.append(a.value)
-                parents.append(a.node)
+                pa, a = a.node, a.value
             else:
-                vals.append(a)
-                parents.append(None)
-        y, res = rule.fwd(*vals, **params)
-        node = Node(rule, tuple(parents), res)
+                pa = None
+            if b.__class__ is ReverseTraced and b._trace is self:
+                pb, b = b.node, b.value
+            else:
+                pb = None
+            y, res = rule.fwd(a, b, **params) if params else rule.fwd(a, b)
+            parents: tuple[Node | None, ...] = (pa, pb)
+        elif n == 1:
+            (a,) = args
+            if a.__class__ is ReverseTraced and a._trace is self:
+                parents, a = (a.node,), a.value
+            else:
+                parents = (None,)
+            y, res = rule.fwd(a, **params) if params else rule.fwd(a)
+        else:
+            vals = list(args)
+            plist: list[Node | None] = [None] * n
+            for i, a in enumerate(args):
+                if a.__class__ is ReverseTraced and a._trace is self:
+                    vals[i] = a.value
+                    plist[i] = a.node
+            y, res = rule.fwd(*vals, **params)
+            parents = tuple(plist)
+        node = Node(rule, parents, res)
         if rule.multiple_results:
             n = len(y)
             return tuple(
@@ -81,7 +101,7 @@ def backward(seeds: list[tuple[Node, Any]], retain: bool = False) -> dict[Node, 
     node only when all its cotangent contributions have arrived. Without `retain`, residuals are
     dropped as soon as their node is processed (the graph cannot be swept a second time).
     """
-    ct: dict[Node, Any] = {}
+    ct: dict[Node, Any] = {}  # node -> its cotangent so far (nodes on the heap)
     heap: list[tuple[int, Node]] = []
     for node, ybar in seeds:
         _accumulate(ct, heap, node, ybar)
@@ -93,29 +113,34 @@ def backward(seeds: list[tuple[Node, Any]], retain: bool = False) -> dict[Node, 
         if rule is None:
             leaves[node] = ybar
             continue
-        parents = node.parents
         vjp = rule.vjp
-        if vjp is None:
-            raise _no_vjp(rule)
-        if type(vjp) is tuple:
-            for i, p in enumerate(parents):
+        res = node.res
+        if not retain:
+            node.res = None  # free the residuals as the sweep passes
+        parents = node.parents
+        if type(vjp) is tuple:  # one function per argument: constant arguments cost nothing
+            i = -1
+            for p in parents:
+                i += 1
                 if p is not None:
-                    _accumulate(ct, heap, p, vjp[i](node.res, ybar))
+                    _accumulate(ct, heap, p, vjp[i](res, ybar))
+        elif vjp is None:
+            raise _no_vjp(rule)
         else:
-            for p, xbar in zip(parents, vjp(node.res, ybar), strict=True):
+            for p, xbar in zip(parents, vjp(res, ybar), strict=True):
                 if p is not None and xbar is not None:
                     _accumulate(ct, heap, p, xbar)
-        if not retain:
-            node.res = None
+        del res
     return leaves
 
 
 def _accumulate(ct: dict[Node, Any], heap: list[tuple[int, Node]], node: Node, xbar: Any) -> None:
-    if node in ct:
-        ct[node] = add_cotangents(ct[node], xbar)
-    else:
+    old = ct.get(node)
+    if old is None:
         ct[node] = xbar
         heappush(heap, (-node.seq, node))
+    else:  # a new array: never add in place into a cotangent that a rule may have returned
+        ct[node] = old + xbar if type(old) is not tuple else add_cotangents(old, xbar)
 
 
 def _no_vjp(rule: Rule) -> Exception:
