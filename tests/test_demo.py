@@ -3,7 +3,6 @@ the numbers the gallery promises, its failure detection, and every ```python blo
 
 from __future__ import annotations
 
-import operator
 import re
 import subprocess
 import sys
@@ -14,18 +13,9 @@ import pytest
 
 import pullback as pb
 from pullback import cli, demo
-from pullback.core import REGISTRY, Rule
+from pullback.core import Rule
 
 ROOT = Path(__file__).resolve().parents[1]
-
-# Rules and exports that work in progress is adding. The tests that need them are skipped (with
-# the reason shown) until they are registered, and run from then on; delete this when all exist.
-_RULES = {"numpy.matmul": np.matmul, "indexing (operator.getitem)": operator.getitem}
-MISSING_RULES = [name for name, fn in _RULES.items() if fn not in REGISTRY]
-needs_rules = pytest.mark.skipif(
-    bool(MISSING_RULES), reason=f"rules not registered yet: {', '.join(MISSING_RULES)}"
-)
-PENDING_EXPORTS = ("custom_vjp", "check_grads")
 
 
 @pytest.fixture(scope="module")
@@ -38,7 +28,6 @@ def _row(results: list[demo.Result], prefix: str) -> demo.Result:
     return found
 
 
-@needs_rules
 def test_every_row_passes(results) -> None:
     failures = [(r.example.name, r.error, r.fd_error, r.adjoint_residual) for r in results]
     assert all(r.ok for r in results), failures
@@ -57,7 +46,6 @@ def test_product_sine_both_modes(results, mode) -> None:
     assert r.value == pytest.approx(14 + np.sin(2.0), abs=1e-12)
 
 
-@needs_rules
 def test_gaussian_bump(results) -> None:
     r = _row(results, "(x @ [1,0])")
     np.testing.assert_allclose(r.derivative, [-0.00673795, -0.02695179], atol=5e-9)
@@ -71,14 +59,12 @@ def test_sigmoid_is_finite_at_extremes(results) -> None:
     assert 0 < r.derivative[0] < 1e-43 and r.derivative[1] == 0.0  # e^-100 and e^-800 (underflow)
 
 
-@needs_rules
 def test_hessian_row(results) -> None:
     r = _row(results, "hessian of Rosenbrock")
     np.testing.assert_allclose(r.derivative, [[1330.0, 480.0], [480.0, 200.0]], rtol=1e-14)
     assert r.value == pytest.approx(24.2, rel=1e-14)
 
 
-@needs_rules
 def test_matrix_rows_match_closed_forms(results) -> None:
     for prefix in ("quadratic form", "matmul, both args", "Gram matrix"):
         r = _row(results, prefix)
@@ -137,7 +123,6 @@ def test_demo_reports_an_unsupported_function_instead_of_crashing() -> None:
 
 
 # ---- the command line ----------------------------------------------------------------------------
-@needs_rules
 def test_cli_demo_exits_zero(capsys) -> None:
     assert cli.main(["demo"]) == 0
     out = capsys.readouterr().out
@@ -145,7 +130,6 @@ def test_cli_demo_exits_zero(capsys) -> None:
     assert f"all {n} rows agree" in out and "FAIL" not in out
 
 
-@needs_rules
 def test_python_m_pullback_demo() -> None:
     done = subprocess.run(
         [sys.executable, "-m", "pullback", "demo"], capture_output=True, text=True, timeout=120
@@ -158,16 +142,14 @@ def test_python_m_pullback_demo() -> None:
 def _python_blocks(path: Path) -> list:
     text = path.read_text(encoding="utf-8")
     blocks = re.findall(r"^```python\n(.*?)^```", text, flags=re.S | re.M)
-    return [pytest.param(b, id=f"{path.name}-{k}", marks=_pending(b)) for k, b in enumerate(blocks)]
+    return [pytest.param(b, id=f"{path.name}-{k}") for k, b in enumerate(blocks)]
 
 
-def _pending(code: str) -> list:
-    missing = [n for n in PENDING_EXPORTS if f"pb.{n}" in code and not hasattr(pb, n)]
-    reason = f"pullback does not export {', '.join(missing)} yet"
-    return [pytest.mark.skip(reason=reason)] if missing else []
-
-
-DOC_BLOCKS = _python_blocks(ROOT / "README.md") + _python_blocks(ROOT / "docs" / "index.md")
+DOC_BLOCKS = [
+    *_python_blocks(ROOT / "README.md"),
+    *_python_blocks(ROOT / "docs" / "index.md"),
+    *_python_blocks(ROOT / "docs" / "scipy.md"),
+]
 
 
 def test_docs_have_code() -> None:

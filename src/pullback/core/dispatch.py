@@ -10,6 +10,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+
 from ..errors import (
     DuplicateRuleError,
     LeakedTracerError,
@@ -77,6 +79,10 @@ def _leaked() -> LeakedTracerError:
 
 def register(fn: Any, handler: Handler) -> None:
     """Make `handler` answer for the NumPy callable `fn` on traced arrays. Once per callable."""
+    if isinstance(getattr(fn, "__wrapped__", None), np.ufunc):
+        # SciPy wraps its ufuncs in Python functions when SCIPY_ARRAY_API=1; on traced arrays the
+        # wrapper calls the ufunc itself (pullback/array_api.py), which is what reaches dispatch
+        fn = fn.__wrapped__
     if fn in REGISTRY:
         raise DuplicateRuleError(
             f"{function_name(fn)} already has a rule; a callable is registered once."

@@ -11,6 +11,7 @@ kept in step through weak references.
 from __future__ import annotations
 
 import operator
+import sys
 import weakref
 from typing import Any
 
@@ -44,7 +45,8 @@ class Traced:
 
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
         raise TracedConversionError(
-            "A traced array was converted to a plain NumPy array (numpy.asarray, numpy.array, "
+            _scipy_caller()
+            + "A traced array was converted to a plain NumPy array (numpy.asarray, numpy.array, "
             "or a function that calls them), which would silently drop its derivative. "
             "To build an array from traced pieces use numpy.stack / numpy.concatenate; "
             "if you mean to use the value as a constant, call pullback.stop_gradient(x) first. "
@@ -75,6 +77,20 @@ class Traced:
     @property
     def mT(self) -> Any:
         return _call(np.swapaxes, self, -1, -2)
+
+    @property
+    def device(self) -> Any:
+        return self.value.device  # "cpu", as for ndarray
+
+    def to_device(self, device: Any, /, *, stream: Any = None) -> Any:
+        if device != "cpu":
+            raise ValueError(f"traced arrays live on the CPU, like NumPy's; got device {device!r}")
+        return self
+
+    def __array_namespace__(self, *, api_version: Any = None) -> Any:
+        from .. import array_api  # the array API standard: NumPy's namespace, asarray traced
+
+        return array_api
 
     def __len__(self) -> int:
         return len(self.value)
@@ -257,6 +273,45 @@ _PLAIN_WRITE = (
     "buf = numpy.zeros_like(x) (traced when x is) followed by buf[i] = value."
 )
 _BASIC_TYPES = (int, slice)
+
+# SciPy functions written in Python convert their inputs with numpy.asarray; pullback has its own
+# differentiable version of the ones users reach for, under the same name and signature.
+_SCIPY_TWINS = {"scipy.linalg": "linalg", "scipy.special": "special", "scipy.optimize": "optimize"}
+
+
+def _scipy_caller() -> str:
+    """When a SciPy function made the conversion, a first sentence naming it and its pullback twin
+    (only on this error path: walks the Python stack once)."""
+    frame, found = sys._getframe(2), None
+    while frame is not None:
+        module = frame.f_globals.get("__name__", "")
+        if module.startswith("scipy._lib"):  # a decorator (array-API wrapper): name what it wraps
+            wrapped = frame.f_locals.get("f")
+            if getattr(wrapped, "__module__", "").startswith("scipy."):
+                found = (wrapped.__module__, wrapped.__name__)
+        elif module.startswith("scipy."):
+            found = (module, frame.f_code.co_name)  # keeps the outermost SciPy frame
+        elif found is not None:
+            break
+        frame = frame.f_back
+    if found is None:
+        return ""
+    module, name = found
+    package = ".".join(module.split(".")[:2])
+    sentence = (
+        f"{package}.{name} converts its inputs with numpy.asarray, so pullback cannot see inside "
+        "it. "
+    )
+    twin = _SCIPY_TWINS.get(package)
+    if twin is not None:
+        import importlib
+
+        namespace = importlib.import_module(f"pullback.{twin}")
+        if callable(getattr(namespace, name, None)):
+            return (
+                sentence + f"Call pullback.{twin}.{name} instead: same arguments, differentiable. "
+            )
+    return sentence
 
 
 def _basic(index: Any) -> bool:
