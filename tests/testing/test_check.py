@@ -132,3 +132,38 @@ def test_structured_directions_really_are_structured(rng) -> None:
     check_grads(needs_symmetric, (sym,), structure={0: "symmetric"}, rng=rng)
     with pytest.raises(AssertionError, match="non-symmetric"):
         check_grads(needs_symmetric, (sym,), rng=rng)
+
+
+def test_a_derivative_that_is_exactly_zero_passes_without_atol() -> None:
+    # f = sum(zscore(x) * w) with w symmetric around the mean: the derivative at x = (1, 2, 3) is 0,
+    # its finite difference ~1e-13 (rounding); the differences' noise floor absorbs that
+    def f(x):
+        d = x - np.mean(x)
+        return np.sum(d / np.sqrt(np.mean(d * d)) * np.array([0.0, 1.0, 2.0]))
+
+    rows = check_grads(f, (np.array([1.0, 2.0, 3.0]),), order=2)
+    assert all(r.ok for r in rows)
+
+
+def test_atol_is_an_absolute_tolerance_and_the_message_suggests_it() -> None:
+    # f ~ 1e-15 everywhere but its derivative cancels O(1) intermediates: rounding ~1e-13 remains
+    def f(x):
+        return np.sum((x - np.mean(x)) * 7.1)
+
+    x = np.array([0.3, 1.7, 2.9])
+    with pytest.raises(pb.GradientCheckError, match="pass atol="):
+        check_grads(f, (x,), order=1)
+    assert all(r.ok for r in check_grads(f, (x,), order=2, atol=1e-9))
+    with pytest.raises(pb.GradientCheckError):  # an absolute error of 1e-3 is not hidden by 1e-9
+        check_grads(
+            _with_wrong_vjp(lambda x: (x - np.mean(x)) * 7.1, 1e-3), (x,), 1, ("rev",), atol=1e-9
+        )
+
+
+def _with_wrong_vjp(fn, error):
+    @pb.custom_vjp
+    def g(x):
+        return np.sum(fn(x))
+
+    g.defvjp(lambda x: (g(x), x), lambda x, ybar: (pb.grad(lambda x: np.sum(fn(x)))(x) + error,))
+    return g

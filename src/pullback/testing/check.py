@@ -62,7 +62,9 @@ def check_grads(
 
     `structure={k: "symmetric" | "psd" | "lower" | "upper" | "diagonal"}` draws the directions of
     argument k from that subspace (for rules whose input lives on it, e.g. a symmetric matrix).
-    Tolerances are keyed by the arguments' dtype (TOLERANCES) unless `eps`/`rtol` are given.
+    Tolerances are keyed by the arguments' dtype (TOLERANCES) unless `eps`/`rtol` are given; each
+    comparison passes when |AD - reference| <= rtol |reference| + atol + the finite differences' own
+    rounding error (so a derivative that is exactly 0 passes at atol=0 when f is O(1)).
     Raises GradientCheckError with a table of every comparison when one fails; returns the rows.
 
     >>> rows = check_grads(np.sin, (np.array([0.5, 1.0]),), rng=np.random.default_rng(0))
@@ -105,10 +107,13 @@ def _check(f, args, order, modes, rng, eps, rtol, atol, structure, prefix) -> li
         xbars, _ = flatten(back(_like_tree(y, u)))
         _check_avals(xbars, leaves, f"{prefix}vjp cotangent")
     for k, name, v in _probes(rng, leaves, structure if not prefix else {}):
-        ydot_fd = _fd(f, args, k, v, h)
+        ydot_fd, noise = _fd(f, args, k, v, h)
         vjp_side = None if xbars is None else _dot([xbars[k]], [v])
         fd_side = _dot(u, ydot_fd)
-        scale = _norm(u) * _norm(ydot_fd) + atol
+        # an absolute floor of the size of the differences' own rounding error: without it, a
+        # derivative that is exactly 0 could never match its finite difference (~1e-13, not 0)
+        floor = (noise + atol) / fd_rtol  # so that |AD - FD| <= rtol |FD| + noise + atol
+        scale = _norm(u) * (_norm(ydot_fd) + floor)
         if "fwd" in modes:
             tangents = [np.zeros_like(np.asarray(leaf)) for leaf in leaves]
             tangents[k] = v
@@ -123,13 +128,14 @@ def _check(f, args, order, modes, rng, eps, rtol, atol, structure, prefix) -> li
                     _norm(ydot_leaves),
                     _norm(ydot_fd),
                     err,
-                    _norm(ydot_fd) + atol,
+                    _norm(ydot_fd) + floor,
                     fd_rtol,
                 )
             )
             jvp_side = _dot(u, ydot_leaves)
             if vjp_side is not None:
-                adj_scale = _norm(u) * _norm(ydot_leaves) + _norm([xbars[k]]) * _norm([v])
+                slack = (noise + atol) / tol["adjoint"]
+                adj_scale = _norm(u) * (_norm(ydot_leaves) + slack) + _norm([xbars[k]]) * _norm([v])
                 rows.append(
                     _row(
                         f"{prefix}adjoint <u,Jv>=<J'u,v>",
@@ -237,18 +243,36 @@ def _direction(
 
 def _fd(
     f: Callable[..., Any], args: tuple[Any, ...], k: int, v: np.ndarray, h: float
-) -> list[np.ndarray]:
-    """Fourth-order central difference of f along direction v in leaf k (error O(h^4))."""
+) -> tuple[list[np.ndarray], float]:
+    """Fourth-order central difference of f along direction v in leaf k (error O(h^4)), and the
+    size of its rounding error: 10 eps |f| / h (the stencil's weights sum to 18/12 < 10)."""
     leaves, treedef = flatten(args)
+    dtypes = {np.asarray(leaves[k]).dtype}  # the precision the values are computed in
 
     def at(t: float) -> list[np.ndarray]:
         moved = list(leaves)
         moved[k] = (np.asarray(leaves[k]) + t * v).astype(np.asarray(leaves[k]).dtype)
         out, _ = flatten(f(*unflatten(treedef, moved)))
+        dtypes.update(np.asarray(o).dtype for o in out)
         return [np.asarray(o, dtype=np.result_type(o, np.float64)) for o in out]
 
     p1, m1, p2, m2 = at(h), at(-h), at(2 * h), at(-2 * h)
-    return [(8 * (a - b) - (c - d)) / (12 * h) for a, b, c, d in zip(p1, m1, p2, m2, strict=True)]
+    diffs = [(8 * (a - b) - (c - d)) / (12 * h) for a, b, c, d in zip(p1, m1, p2, m2, strict=True)]
+    eps = max(float(np.finfo(d).eps) for d in dtypes if d.kind in "fc")
+    return diffs, 10 * eps * _magnitude(p1, m1, p2, m2) / h
+
+
+def _magnitude(*points: list[np.ndarray]) -> float:
+    """A bound on the 2-norm of f over the stencil, counting only the entries that change (an
+    entry equal at every point differences to an exact 0). max * sqrt(n): cannot overflow."""
+    largest, count = 0.0, 0
+    for vals in zip(*points, strict=True):
+        stacked = np.stack(vals)
+        moving = np.any(stacked != stacked[0], axis=0)
+        if np.any(moving):
+            largest = max(largest, float(np.max(np.abs(stacked[:, moving]))))
+            count += int(np.sum(moving))
+    return largest * float(np.sqrt(count))
 
 
 def _wide(x: Any) -> np.ndarray:
@@ -298,5 +322,12 @@ def _table(f: Callable[..., Any], rows: list[CheckRow]) -> str:
         lines.append(
             f"{r.check:<44} {r.argument:<4} {r.ad:>14.7g} {r.reference:>14.7g} "
             f"{r.error:>10.2e} {r.tolerance:>8.0e}{flag}"
+        )
+    tiny = [r for r in rows if not r.ok and max(abs(r.ad), abs(r.reference)) < 1e-9]
+    if tiny and len(tiny) == sum(not r.ok for r in rows):
+        lines.append(
+            "Every failing value is below 1e-9: if the derivative is 0 here, these are rounding "
+            "errors that a relative check cannot resolve; pass atol= (e.g. atol=1e-9) or check "
+            "at a point where the derivative is not 0."
         )
     return "\n".join(lines)
