@@ -515,7 +515,7 @@ def _relative_error(got: Any, want: Any) -> float:
 def compact(x: Any, shown: int = 4, lead: int = 2) -> str:
     """A short rendering of a number, an array or a tuple of them: arrays of up to `shown`
     entries in full (6 significant digits), larger ones as their shape and first `lead` entries
-    (one inside a tuple).
+    (one inside a tuple; a tuple of more than two shows its arrays' shapes only).
 
     >>> compact((np.array(6.583853163), np.array(2.0)))
     '(6.58385, 2)'
@@ -523,8 +523,12 @@ def compact(x: Any, shown: int = 4, lead: int = 2) -> str:
     '2x2 [1, 2, 3, 4]'
     >>> compact(np.arange(9.0).reshape(3, 3) / 7)
     '3x3 [0, 0.1429, ...]'
+    >>> compact((np.eye(2), np.ones(3), np.ones(1), np.array(2.0)))
+    '(<2x2>, <3>, [1], 2)'
     """
     if isinstance(x, tuple | list):
+        if len(x) > 2:  # many parts: arrays as their shape only
+            return "(" + ", ".join(_shape_or_value(p) for p in x) + ")"
         return "(" + ", ".join(compact(p, shown, lead=1) for p in x) + ")"
     a = np.asarray(x, dtype=np.float64)
     if a.ndim == 0:
@@ -535,6 +539,11 @@ def compact(x: Any, shown: int = 4, lead: int = 2) -> str:
         items = [f"{float(v):.4g}" for v in a.ravel()[:lead]] + ["..."]
     body = "[" + ", ".join(items) + "]"
     return body if a.ndim == 1 and a.size <= shown else "x".join(map(str, a.shape)) + " " + body
+
+
+def _shape_or_value(x: Any) -> str:
+    a = np.asarray(x)
+    return compact(a) if a.size == 1 else "<" + "x".join(map(str, a.shape)) + ">"
 
 
 def _sci(e: float) -> str:
