@@ -261,3 +261,30 @@ def test_float32_in_float32_out(rng) -> None:
     x = linalg.solve_continuous_lyapunov(a, q)
     ref = scipy.linalg.solve_continuous_lyapunov(a.astype(np.float64), q.astype(np.float64))
     assert _rel(x.astype(np.float64), ref) <= 1e-6  # solved in float64, rounded once
+
+
+# ---- stacks of matrices (linalg/batching.py) ----------------------------------------------------
+def test_stacks_solve_each_matrix_and_differentiate_per_matrix() -> None:
+    rng = np.random.default_rng(7)
+    a, q = g.stable(rng, 3, batch=(2, 2)), g.spd(rng, 3)  # q broadcast against the stack
+
+    def loss(a):
+        return np.sum(linalg.solve_continuous_lyapunov(a, q) ** 2)
+
+    x = linalg.solve_continuous_lyapunov(a, q)
+    assert x.shape == (2, 2, 3, 3)
+    np.testing.assert_allclose(x[1, 0], scipy.linalg.solve_continuous_lyapunov(a[1, 0], q))
+    grad = pb.grad(loss)(a)
+    for i, j in np.ndindex(2, 2):
+        one = pb.grad(lambda m: np.sum(linalg.solve_continuous_lyapunov(m, q) ** 2))(a[i, j])
+        np.testing.assert_allclose(grad[i, j], one, rtol=1e-13)
+
+
+def test_stacks_that_do_not_broadcast_are_an_error() -> None:
+    rng = np.random.default_rng(8)
+    with pytest.raises(ValueError, match=r"solve_sylvester: the leading \(batch\) dimensions"):
+        linalg.solve_sylvester(
+            g.stable(rng, 2, batch=(2,)), g.stable(rng, 2, batch=(3,)), np.eye(2)
+        )
+    with pytest.raises(ValueError, match="sqrtm: an empty stack"):
+        linalg.sqrtm(np.zeros((0, 2, 2)))

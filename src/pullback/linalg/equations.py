@@ -12,6 +12,7 @@ import scipy.linalg
 from ..core.traced import Traced, primal
 from ..errors import MatrixEquationError, UnsupportedArgumentError
 from ..extend import Rule, as_array, unbroadcast
+from .batching import over_batch
 
 __all__ = [
     "solve_sylvester",
@@ -182,6 +183,9 @@ def solve_sylvester(a: Any, b: Any, q: Any) -> Any:
     >>> bool(np.allclose(a @ x + x @ b, [[1.0], [2.0]]))
     True
     """
+    stacked = over_batch(solve_sylvester, a, b, q, name="solve_sylvester")
+    if stacked is not None:  # (..., m, m), (..., n, n), (..., m, n): one equation per matrix
+        return stacked
     a, b, q = as_array(a), as_array(b), as_array(q)
     m = _square("solve_sylvester", "a", a)
     n = _square("solve_sylvester", "b", b)
@@ -203,6 +207,9 @@ def solve_continuous_lyapunov(a: Any, q: Any) -> Any:
     >>> bool(np.allclose(a @ x + x @ a.T, -np.eye(2)))
     True
     """
+    stacked = over_batch(solve_continuous_lyapunov, a, q, name="solve_continuous_lyapunov")
+    if stacked is not None:
+        return stacked
     a, q = as_array(a), as_array(q)
     n = _square("solve_continuous_lyapunov", "a", a)
     _shape("solve_continuous_lyapunov", "q", q, (n, n))
@@ -301,6 +308,11 @@ def solve_discrete_lyapunov(a: Any, q: Any, method: str | None = None) -> Any:
     """
     if method not in (None, "direct", "bilinear"):
         raise ValueError(f"solve_discrete_lyapunov: unknown method {method!r}")
+    stacked = over_batch(
+        lambda a, q: solve_discrete_lyapunov(a, q, method), a, q, name="solve_discrete_lyapunov"
+    )
+    if stacked is not None:
+        return stacked
     a, q = as_array(a), as_array(q)
     n = _square("solve_discrete_lyapunov", "a", a)
     _shape("solve_discrete_lyapunov", "q", q, (n, n))
@@ -439,6 +451,17 @@ def solve_continuous_are(
     2.414214
     """
     name = "solve_continuous_are"
+    _riccati_args(name, np.eye(1), np.eye(1), np.eye(1), np.eye(1), e, s)  # e, s unsupported
+    stacked = over_batch(
+        lambda a, b, q, r: solve_continuous_are(a, b, q, r, balanced=balanced),
+        a,
+        b,
+        q,
+        r,
+        name=name,
+    )
+    if stacked is not None:
+        return stacked
     a, b, q, r = _riccati_args(name, a, b, q, r, e, s)
     pa, pb, pq, pr = _plain(a, b, q, r)
     lu = _lu_factor(name, "r", pr)
@@ -516,6 +539,12 @@ def solve_discrete_are(
     1.618034
     """
     name = "solve_discrete_are"
+    _riccati_args(name, np.eye(1), np.eye(1), np.eye(1), np.eye(1), e, s)  # e, s unsupported
+    stacked = over_batch(
+        lambda a, b, q, r: solve_discrete_are(a, b, q, r, balanced=balanced), a, b, q, r, name=name
+    )
+    if stacked is not None:
+        return stacked
     a, b, q, r = _riccati_args(name, a, b, q, r, e, s)
     pa, pb, pq, pr = _plain(a, b, q, r)
     try:

@@ -12,6 +12,7 @@ import scipy.linalg
 from ..core.traced import Traced, primal
 from ..errors import MatrixEquationError
 from ..extend import Rule, as_array, unbroadcast
+from .batching import over_batch
 from .equations import SYLVESTER, _h, _schur
 
 __all__ = ["expm", "expm_frechet", "sqrtm", "logm"]
@@ -139,6 +140,9 @@ def sqrtm(a: Any) -> Any:
     >>> bool(np.allclose(x @ x, [[4.0, 1.0], [0.0, 9.0]]))
     True
     """
+    stacked = over_batch(sqrtm, a, name="sqrtm")
+    if stacked is not None:  # (..., n, n): one square root per matrix, as SciPy
+        return stacked
     a = as_array(a)
     _square("sqrtm", a)
     pa = _float(np.asarray(primal(a)))
@@ -179,6 +183,9 @@ def logm(a: Any) -> Any:
     >>> bool(np.allclose(logm(np.diag([1.0, np.e])), np.diag([0.0, 1.0])))
     True
     """
+    stacked = over_batch(logm, a, name="logm")
+    if stacked is not None:  # (..., n, n): one logarithm per matrix, as SciPy
+        return stacked
     a = as_array(a)
     _square("logm", a)
     if not np.issubdtype(a.dtype, np.inexact):

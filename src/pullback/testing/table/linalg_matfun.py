@@ -109,6 +109,43 @@ _ENTRIES: list[tuple[str, Any, Any]] = [
     ("logm", linalg.logm, _positive_spectrum),
 ]
 
+
+# stacks of matrices (..., n, n), one broadcast against the other where SciPy allows it
+def _batched_sylvester(rng: np.random.Generator, dtype: Any) -> list[tuple[Any, ...]]:
+    return [(g.stable(rng, 3, dtype, (2,)), g.stable(rng, 2, dtype), g.general(rng, 3, 2, dtype))]
+
+
+def _batched_lyapunov(rng: np.random.Generator, dtype: Any) -> list[tuple[Any, ...]]:
+    return [(g.stable(rng, 3, dtype, (2,)), g.spd(rng, 3, dtype))]
+
+
+def _batched_discrete_lyapunov(rng: np.random.Generator, dtype: Any) -> list[tuple[Any, ...]]:
+    a = np.stack([_contraction(rng, 3, dtype) for _ in range(2)])
+    return [(a, g.spd(rng, 3, dtype, (2,)))]
+
+
+def _batched_riccati(rng: np.random.Generator, dtype: Any) -> list[tuple[Any, ...]]:
+    # A with spectral radius 0.8: the closed loops stay well damped, so the finite differences of
+    # the second derivatives stay accurate
+    a = np.stack([_contraction(rng, 3, np.float64) for _ in range(2)]) * (0.8 / 0.6)
+    b = g.general(rng, 3, 2, dtype=dtype)
+    return [(a.astype(dtype), b, g.spd(rng, 3, dtype, (2,)), g.spd(rng, 2, dtype))]
+
+
+def _batched_positive(rng: np.random.Generator, dtype: Any) -> list[tuple[Any, ...]]:
+    return [(g.spd(rng, 3, dtype, (2,)),)]
+
+
+_BATCHED: list[tuple[str, Any, Any]] = [
+    ("solve_sylvester", linalg.solve_sylvester, _batched_sylvester),
+    ("solve_continuous_lyapunov", linalg.solve_continuous_lyapunov, _batched_lyapunov),
+    ("solve_discrete_lyapunov", linalg.solve_discrete_lyapunov, _batched_discrete_lyapunov),
+    ("solve_continuous_are", _care, _batched_riccati),
+    ("solve_discrete_are", _dare, _batched_riccati),
+    ("sqrtm", linalg.sqrtm, _batched_positive),
+    ("logm", linalg.logm, _batched_positive),
+]
+
 # float32 runs at the default float32 tolerances: the forward solves run in float64 (SciPy on the
 # plain numbers, then cast), and every sample is well conditioned (generators.py). The complex
 # entries add an imaginary part to the same samples (complex128 only).
@@ -120,5 +157,6 @@ OPS: list[OpInfo] = [
         )
         for name, fn, samples in _ENTRIES
     ),
+    *(OpInfo(f"linalg.{name}[batched]", fn, (), samples=samples) for name, fn, samples in _BATCHED),
 ]
 NONDIFF: list[NondiffInfo] = []
