@@ -16,8 +16,8 @@ demo: $(STAMP)
 	$(BIN)/python -m pullback demo
 
 lint: $(STAMP)
-	$(BIN)/ruff format --check src tests
-	$(BIN)/ruff check src tests
+	$(BIN)/ruff format --check src tests examples scripts
+	$(BIN)/ruff check src tests examples scripts
 
 test: lint
 	$(BIN)/python -m pytest
