@@ -10,7 +10,7 @@ import scipy.linalg as sla
 
 import pullback as pb
 import pullback.linalg as pla
-from pullback.errors import LinearAlgebraError
+from pullback.errors import LinearAlgebraError, UndefinedDerivativeError
 from pullback.testing import check_grads
 from pullback.testing import generators as gen
 
@@ -247,12 +247,38 @@ def test_singular_inputs_raise_linalg_errors(name, call) -> None:
     assert isinstance(info.value, np.linalg.LinAlgError)
 
 
-def test_det_at_a_singular_matrix_has_value_but_no_derivative() -> None:
+@pytest.mark.parametrize(
+    "a",
+    [
+        SINGULAR,  # rank 1: the cofactor matrix is rank one
+        np.arange(1.0, 10.0).reshape(3, 3),  # rank 2 of 3
+        np.outer([1.0, 2.0, 0.5], [0.3, -1.0, 2.0]),  # rank 1 of 3: the cofactor is 0
+        np.stack([np.eye(2) * 2, SINGULAR]),  # a stack with one singular matrix
+    ],
+    ids=["2x2-rank1", "3x3-rank2", "3x3-rank1", "stack"],
+)
+def test_det_at_a_singular_matrix_has_the_cofactor_as_derivative(a) -> None:
+    # det is a polynomial: its derivative is the cofactor matrix, singular or not; compare with
+    # central differences (exact up to rounding for a polynomial of degree n in each direction)
+    grad = pb.grad(lambda a: np.sum(np.linalg.det(a)))(a)
+    fd = np.zeros_like(a)
+    for idx in np.ndindex(a.shape):
+        e = np.zeros_like(a)
+        e[idx] = 1e-4
+        fd[idx] = (np.sum(np.linalg.det(a + e)) - np.sum(np.linalg.det(a - e))) / 2e-4
+    np.testing.assert_allclose(grad, fd, atol=1e-7)
+    direction = np.random.default_rng(0).standard_normal(a.shape)
+    _, ydot = pb.jvp(lambda a: np.sum(np.linalg.det(a)), (a,), (direction,))
+    np.testing.assert_allclose(ydot, np.sum(grad * direction), rtol=1e-12, atol=1e-12)
+
+
+def test_det_second_derivative_at_a_singular_matrix_raises() -> None:
+    with pytest.raises(UndefinedDerivativeError, match="second derivative of the determinant"):
+        pb.hessian(np.linalg.det)(SINGULAR)
+
+
+def test_slogdet_at_a_singular_matrix_has_value_but_no_derivative() -> None:
     assert float(np.linalg.det(SINGULAR)) == 0.0
-    with pytest.raises(LinearAlgebraError, match="det"):
-        pb.grad(np.linalg.det)(SINGULAR)
-    with pytest.raises(LinearAlgebraError, match="det"):
-        pb.jvp(np.linalg.det, (SINGULAR,), (np.eye(2),))
     assert float(pla.slogdet(SINGULAR).logabsdet) == -np.inf
     with pytest.raises(LinearAlgebraError, match="slogdet"):
         pb.grad(lambda a: np.linalg.slogdet(a)[1])(SINGULAR)

@@ -15,7 +15,7 @@ import scipy.linalg as sla
 
 from ..core import Traced, register
 from ..core.traced import primal
-from ..errors import LinearAlgebraError
+from ..errors import LinearAlgebraError, UndefinedDerivativeError
 from ..extend import Rule, as_array
 
 __all__ = [
@@ -429,15 +429,37 @@ def _det_fwd(a: Any, *, fac: _LU) -> tuple[Any, Any]:
 
 def _det_jvp(res: Any, adot: Any) -> Any:
     a, y, fac = res  # d det = det tr(A^-1 Adot)   (docs/derivations/det.md)
-    fac.check()
+    if fac.singular:  # d det = sum(cof(A) * Adot), the cofactor matrix from an SVD
+        return np.sum(_singular_cofactor(a, adot, fac) * adot, axis=(-2, -1))
     return y * np.trace(SOLVE.bind(a, adot, fac=fac, trans=0), axis1=-2, axis2=-1)
 
 
 def _det_vjp(res: Any, ybar: Any) -> tuple[Any]:
     a, y, fac = res  # Abar = ybar conj(det) A^-H   (docs/derivations/det.md)
-    fac.check()
+    if fac.singular:  # Abar = ybar conj(cof(A)): det A^-H extended to singular A
+        return (ybar[..., None, None] * _conj(_singular_cofactor(a, ybar, fac)),)
     a_inv_h = SOLVE.bind(a, _eye_like(a), fac=fac, trans=2)
     return ((ybar * _conj(y))[..., None, None] * a_inv_h,)
+
+
+def _singular_cofactor(a: Any, direction: Any, fac: _LU) -> np.ndarray:
+    """cof(A) = d det / dA (adj(A)^T) of plain numbers, for a stack holding a singular matrix.
+    With A = U diag(s) V^H: adj(A) = det(U) det(V^H) V diag(prod_{j != i} s_j) U^H, which is
+    det(A) A^-1 where A is invertible and its continuous extension where it is not (rank n-1:
+    a rank-one matrix; rank <= n-2: zero). First order only: the cofactor of a singular matrix
+    is not differentiated further (docs/derivations/det.md)."""
+    if _traced(a, direction):
+        raise UndefinedDerivativeError(
+            f"{fac.name}: the second derivative of the determinant at an exactly singular matrix "
+            "is not implemented (the first derivative, the cofactor matrix, is). Differentiate "
+            "at a nearby invertible matrix, or use slogdet away from singular matrices."
+        )
+    u, sv, vh = np.linalg.svd(primal(a))
+    n = sv.shape[-1]
+    others = np.prod(np.where(np.eye(n, dtype=bool), 1.0, sv[..., None, :]), axis=-1)
+    phase = np.linalg.det(u) * np.linalg.det(vh)
+    adj = phase[..., None, None] * (_mH(vh) * others[..., None, :]) @ _mH(u)
+    return _mT(adj).astype(np.result_type(primal(a), np.float64))
 
 
 DET = Rule("linalg.det", _det_fwd, _det_jvp, _det_vjp)
@@ -481,8 +503,9 @@ def _lu_for(a: Any, name: str) -> tuple[Any, _LU]:
 
 
 def det(a: Any, overwrite_a: bool = False, check_finite: bool = True) -> Any:
-    """scipy.linalg.det, differentiable (batched). The derivative at a singular matrix (the
-    adjugate) is not implemented: it raises LinearAlgebraError instead of returning NaN."""
+    """scipy.linalg.det, differentiable (batched). At an exactly singular matrix the derivative is
+    the cofactor matrix (from an SVD; first order only: a second derivative there raises
+    UndefinedDerivativeError)."""
     _check_finite(a, check_finite, "pullback.linalg.det")
     a, fac = _lu_for(a, "pullback.linalg.det")
     return DET.bind(a, fac=fac)
