@@ -19,7 +19,7 @@ from numpy.lib.array_utils import normalize_axis_index
 from ..core import Traced, primal, register
 from ..errors import InPlaceWriteError
 from ..extend import as_array
-from .indexing import SCATTER_ADD
+from .indexing import SCATTER_ADD, along_axis_index
 
 
 # ---- the id trick --------------------------------------------------------------------------------
@@ -315,21 +315,11 @@ def _put_along_axis(arr: Any, indices: Any, values: Any, axis: Any) -> None:
             "would be lost). Make arr traced first, e.g. arr = arr + 0 * values.sum(), or build "
             "the result with numpy.where."
         )
-    idx = np.asarray(primal(indices))
     if axis is None:
         if arr.ndim != 1:
             raise TypeError("pullback's numpy.put_along_axis needs an axis for an n-d array")
         axis = 0
-    axis = normalize_axis_index(axis, arr.ndim)
-    if idx.ndim != arr.ndim:
-        raise ValueError("`indices` and `arr` must have the same number of dimensions")
-    ranges = [
-        np.arange(n).reshape((1,) * d + (n,) + (1,) * (arr.ndim - d - 1))
-        for d, n in enumerate(arr.shape)
-    ]
-    ranges[axis] = idx
-    index = tuple(np.broadcast_arrays(*ranges))
-    arr[index] = values
+    arr[along_axis_index(arr.shape, indices, normalize_axis_index(axis, arr.ndim))] = values
 
 
 _put_along_axis.needs_setitem = True  # type: ignore[attr-defined]  # read by scripts/coverage.py

@@ -110,20 +110,25 @@ def _take(a: Any, indices: Any, axis: Any = None, out: Any = None, mode: str = "
     return a[(slice(None),) * axis + (idx,)]
 
 
-def _take_along_axis(arr: Any, indices: Any, axis: Any = -1) -> Any:
+def along_axis_index(shape: tuple[int, ...], indices: Any, axis: int) -> tuple[Any, ...]:
+    """The fancy index of take_along_axis / put_along_axis (NumPy's own construction): the
+    indices along `axis`, an arange along every other axis, broadcast against each other."""
     idx = np.asarray(primal(indices))
+    if idx.ndim != len(shape):
+        raise ValueError("`indices` and `arr` must have the same number of dimensions")
+    ranges = [
+        np.arange(n).reshape((1,) * d + (n,) + (1,) * (len(shape) - d - 1))
+        for d, n in enumerate(shape)
+    ]
+    ranges[axis] = idx
+    return tuple(np.broadcast_arrays(*ranges))
+
+
+def _take_along_axis(arr: Any, indices: Any, axis: Any = -1) -> Any:
     if axis is None:
         arr, axis = np.reshape(arr, -1), 0
     axis = normalize_axis_index(axis, arr.ndim)
-    if idx.ndim != arr.ndim:
-        raise ValueError("`indices` and `arr` must have the same number of dimensions")
-    # NumPy's own construction: an arange per other axis, broadcast against the indices
-    ranges = [
-        np.arange(n).reshape((1,) * d + (n,) + (1,) * (arr.ndim - d - 1))
-        for d, n in enumerate(arr.shape)
-    ]
-    ranges[axis] = idx
-    return arr[tuple(ranges)]
+    return arr[along_axis_index(arr.shape, indices, axis)]
 
 
 register(np.take, _take)
