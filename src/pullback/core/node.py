@@ -10,7 +10,9 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from .dispatch import Rule
 
-_seq = count()
+# The creation counter. ReverseTrace.process, the hot path, builds Nodes without calling __init__
+# and numbers them with next_seq() too.
+next_seq = count().__next__
 
 
 class Node:
@@ -20,7 +22,7 @@ class Node:
         self.rule = rule  # None for a leaf (an input of the transform)
         self.parents = parents
         self.res = res
-        self.seq = next(_seq)
+        self.seq = next_seq()
 
     def __repr__(self) -> str:
         name = "leaf" if self.rule is None else self.rule.name
