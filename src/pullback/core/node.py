@@ -16,13 +16,15 @@ next_seq = count().__next__
 
 
 class Node:
-    __slots__ = ("rule", "parents", "res", "seq")
+    # ybar: the cotangent gathered so far while a backward sweep has this node pending, else None
+    __slots__ = ("rule", "parents", "res", "seq", "ybar")
 
     def __init__(self, rule: Rule | None, parents: tuple[Node | None, ...], res: Any) -> None:
         self.rule = rule  # None for a leaf (an input of the transform)
         self.parents = parents
         self.res = res
         self.seq = next_seq()
+        self.ybar = None
 
     def __repr__(self) -> str:
         name = "leaf" if self.rule is None else self.rule.name
