@@ -24,6 +24,9 @@ Handler = Callable[..., Any]
 
 # NumPy callable (or (ufunc, method), or operator.getitem) -> handler taking NumPy's signature.
 REGISTRY: dict[Any, Handler] = {}
+# NumPy callable -> its Rule, where the registered handler is the rule's own bind: operators and
+# ufuncs then call rule.bind1 / rule.bind2 directly (see Rule.bind1).
+RULES: dict[Any, Rule] = {}
 # NumPy callable -> hint shown when it is called on a traced array without a rule.
 HINTS: dict[Any, str] = {}
 
@@ -65,6 +68,34 @@ class Rule:
             raise _leaked()
         return top.process(self, args, params)
 
+    # bind(x) and bind(a, b) without params, for the operators and NumPy's ufunc protocol: a call
+    # with exact arguments skips building *args and **params (0.1 us per op on Python 3.11).
+    # Same choice of trace as bind.
+    def bind1(self, x: Any) -> Any:
+        if not isinstance(x, Traced):
+            return self.fwd(x)[0]
+        top = x._trace
+        if not top.alive:
+            raise _leaked()
+        return top.process(self, (x,), {})
+
+    def bind2(self, a: Any, b: Any) -> Any:
+        ta = a._trace if isinstance(a, Traced) else None
+        tb = b._trace if isinstance(b, Traced) else None
+        if tb is None or tb is ta:
+            top = ta
+        elif ta is None or tb.level > ta.level:
+            top = tb
+        elif tb.level < ta.level:
+            top = ta
+        else:
+            raise _leaked()
+        if top is None:
+            return self.fwd(a, b)[0]
+        if not top.alive:
+            raise _leaked()
+        return top.process(self, (a, b), {})
+
     def __repr__(self) -> str:
         return f"Rule({self.name})"
 
@@ -88,6 +119,9 @@ def register(fn: Any, handler: Handler) -> None:
             f"{function_name(fn)} already has a rule; a callable is registered once."
         )
     REGISTRY[fn] = handler
+    rule = getattr(handler, "__self__", None)
+    if isinstance(rule, Rule) and handler == rule.bind:
+        RULES[fn] = rule
 
 
 def call(fn: Any, *args: Any, **kwargs: Any) -> Any:

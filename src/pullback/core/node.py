@@ -10,17 +10,21 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from .dispatch import Rule
 
-_seq = count()
+# The creation counter. ReverseTrace.process, the hot path, builds Nodes without calling __init__
+# and numbers them with next_seq() too.
+next_seq = count().__next__
 
 
 class Node:
-    __slots__ = ("rule", "parents", "res", "seq")
+    # ybar: the cotangent gathered so far while a backward sweep has this node pending, else None
+    __slots__ = ("rule", "parents", "res", "seq", "ybar")
 
     def __init__(self, rule: Rule | None, parents: tuple[Node | None, ...], res: Any) -> None:
         self.rule = rule  # None for a leaf (an input of the transform)
         self.parents = parents
         self.res = res
-        self.seq = next(_seq)
+        self.seq = next_seq()
+        self.ybar = None
 
     def __repr__(self) -> str:
         name = "leaf" if self.rule is None else self.rule.name

@@ -14,7 +14,7 @@ import numpy as np
 
 from ..core import primal, register
 from ..errors import UnsupportedFunctionError
-from ..extend import as_array, defrule, elementwise, unbroadcast, zeros_like
+from ..extend import _conj, as_array, defrule, elementwise, unbroadcast, zeros_like
 
 LN2 = float(np.log(2.0))  # a Python float: keeps float32 float32
 LN10 = float(np.log(10.0))
@@ -79,8 +79,38 @@ def _neg_vjp(res: Any, ybar: Any) -> tuple[Any]:
 
 defrule(np.negative, _neg_fwd, _neg_jvp, _neg_vjp)
 
+
 # ---- arithmetic -----------------------------------------------------------------------------
-elementwise(np.multiply, lambda x1, x2, y: x2, lambda x1, x2, y: x1)
+# multiply, the commonest op, is written out like add rather than declared with elementwise(): its
+# sweep then calls no derivative lambda and keeps no y (0.03 us less per op in W1)
+def _mul_fwd(x1: Any, x2: Any, **params: Any) -> tuple[Any, Any]:
+    if params:
+        raise UnsupportedFunctionError(
+            np.multiply, "array", f"Its keyword arguments {sorted(params)} are not supported."
+        )
+    return np.multiply(x1, x2), (x1, x2)
+
+
+def _mul_jvp(res: Any, x1dot: Any, x2dot: Any) -> Any:
+    x1, x2 = res  # ydot = x1dot x2 + x1 x2dot (each term already has y's broadcast shape)
+    if x2dot is None:
+        return x1dot * x2
+    if x1dot is None:
+        return x1 * x2dot
+    return x1dot * x2 + x1 * x2dot
+
+
+def _mul_vjp1(res: Any, ybar: Any) -> Any:
+    x1, x2 = res
+    return unbroadcast(ybar * _conj(x2), x1)  # x1bar = ybar conj(x2)
+
+
+def _mul_vjp2(res: Any, ybar: Any) -> Any:
+    x1, x2 = res
+    return unbroadcast(ybar * _conj(x1), x2)  # x2bar = ybar conj(x1)
+
+
+defrule(np.multiply, _mul_fwd, _mul_jvp, (_mul_vjp1, _mul_vjp2))
 elementwise(np.divide, lambda x1, x2, y: 1 / x2, lambda x1, x2, y: -y / x2)  # also true_divide
 
 
