@@ -398,8 +398,7 @@ def _basis(x: Any) -> list[np.ndarray]:
 
 def _basis_rows(x: Any, start: int, stop: int) -> np.ndarray:
     """Basis vectors start..stop-1 of x's space as one batch, shape (stop - start, *x.shape)."""
-    rows = np.zeros((stop - start, x.size), x.dtype)
-    rows[np.arange(stop - start), np.arange(start, stop)] = 1
+    rows = np.eye(stop - start, x.size, start, x.dtype)  # rows[k, start + k] = 1
     return rows.reshape((stop - start, *x.shape))
 
 
@@ -413,7 +412,9 @@ def _finish_rows(t: Any, like: Any, batch: int) -> Any:
         t = np.asarray(t)
     if t.dtype != dtype:
         t = t.astype(dtype)
-    return np.reshape(batching.full(t, shape), (batch, prod(shape)))
+    if t.ndim != 2 or t.shape[1:] != shape:
+        t = np.reshape(batching.full(t, shape), (batch, prod(shape)))
+    return t
 
 
 def _jac_reverse(rec: _Recording) -> list[list[Any]]:

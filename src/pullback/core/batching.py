@@ -211,10 +211,14 @@ def backward(
         parents = node.parents
         f = BATCHED_VJP.get(rule)
         xbars: Any = NotImplemented
-        if type(f) is tuple:
-            xbars = [None if p is None else f[i](node.res, ybar) for i, p in enumerate(parents)]
-            if any(x is NotImplemented for x in xbars):
-                xbars = NotImplemented
+        if type(f) is tuple:  # one function per argument: constant arguments cost nothing
+            xbars = []
+            for i, p in enumerate(parents):
+                xbar = None if p is None else f[i](node.res, ybar)
+                if xbar is NotImplemented:
+                    xbars = NotImplemented
+                    break
+                xbars.append(xbar)
         elif f is not None:
             xbars = f(node.res, ybar)
         if xbars is NotImplemented:
