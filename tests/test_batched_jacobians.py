@@ -232,9 +232,10 @@ def test_nested_inside_grad_and_jacobians_of_jacobians() -> None:
     f = lambda x: np.sum(np.exp(np.outer(x, x) @ x))
     third = pb.grad(lambda x: np.sum(pb.hessian(f)(x) ** 2))
     jj = pb.jacfwd(pb.jacrev(lambda x: np.sin(x) * np.sum(x)))
-    got = third(x), jj(x)
+    jvp_of_jac = lambda x: pb.jvp(pb.jacrev(f), (x,), (np.ones(3),))[1]  # under a ForwardTrace
+    got = third(x), jj(x), jvp_of_jac(x)
     with batching.per_direction():
-        want = third(x), jj(x)
+        want = third(x), jj(x), jvp_of_jac(x)
     for g, w in zip(got, want, strict=True):
         assert_allclose(g, w, rtol=1e-12)
 
