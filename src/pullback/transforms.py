@@ -398,8 +398,10 @@ def _basis(x: Any) -> list[np.ndarray]:
 
 def _basis_rows(x: Any, start: int, stop: int) -> np.ndarray:
     """Basis vectors start..stop-1 of x's space as one batch, shape (stop - start, *x.shape)."""
-    rows = np.eye(stop - start, x.size, start, x.dtype)  # rows[k, start + k] = 1
-    return rows.reshape((stop - start, *x.shape))
+    n, batch = x.size, stop - start
+    rows = np.zeros(batch * n, x.dtype)
+    rows[start :: n + 1] = 1  # rows[k, start + k] = 1: flat index k * n + start + k
+    return rows.reshape((batch, *x.shape))
 
 
 def _finish_rows(t: Any, like: Any, batch: int) -> Any:
@@ -428,13 +430,12 @@ def _jac_reverse(rec: _Recording) -> list[list[Any]]:
         y0 = np.asarray(primal(y))
         rows: list[list[Any]] = [[] for _ in rec.in_leaves]
         if node is not None:  # seeded at output o alone: other outputs' graphs are not swept
-            order = reachable([node])
             chunk = batching.chunk_size([y0.size, *(x.size for x in rec.in_leaves)])
             start = 0
             while start < y0.size:
                 stop = min(y0.size, start + chunk)
                 seed = _basis_rows(y0, start, stop)
-                cts, widest = batching.backward(order, [(node, seed)], stop - start)
+                cts, widest = batching.backward([(node, seed)], stop - start)
                 for i, x in enumerate(rec.in_leaves):
                     rows[i].append(_finish_rows(cts.get(rec.leaf_nodes[i]), x, stop - start))
                 start, chunk = stop, batching.chunk_size([widest])
