@@ -1,5 +1,6 @@
 """The rule-author API in one place (stage ④'s records): `Rule`, `defrule`, `elementwise`,
-`linear`, `nondifferentiable`, `unbroadcast`. Every rule in rules/ and linalg/ is built from these.
+`linear`, `nondifferentiable`, `unbroadcast`, and `defbatch` (a rule's form on a batch of
+directions, for Jacobians). Every rule in rules/ and linalg/ is built from these.
 """
 
 from __future__ import annotations

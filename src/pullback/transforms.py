@@ -523,14 +523,16 @@ def _stack(vectors: list[Any], axis: int, shape: tuple[int, int]) -> Any:
 def jacrev(
     fun: Callable[..., Any], argnums: ArgNums = 0, has_aux: bool = False
 ) -> Callable[..., Any]:
-    """The Jacobian by reverse mode (one pullback per output element): out.shape + in.shape."""
+    """The Jacobian by reverse mode (a cotangent per output element, swept as one batch, see
+    core/batching.py): shape out.shape + in.shape."""
     return _jacobian(fun, argnums, "rev", has_aux, "jacrev")
 
 
 def jacfwd(
     fun: Callable[..., Any], argnums: ArgNums = 0, has_aux: bool = False
 ) -> Callable[..., Any]:
-    """The Jacobian by forward mode (one tangent per input element): shape out.shape + in.shape."""
+    """The Jacobian by forward mode (a tangent per input element, swept as one batch, see
+    core/batching.py): shape out.shape + in.shape."""
     return _jacobian(fun, argnums, "fwd", has_aux, "jacfwd")
 
 
@@ -543,7 +545,8 @@ def jacobian(
 
 
 def hessian(fun: Callable[..., Any], argnums: ArgNums = 0) -> Callable[..., Any]:
-    """The Hessian of a scalar function, forward over reverse: shape in.shape + in.shape."""
+    """The Hessian of a scalar function, forward over reverse (one batched tangent sweep through
+    the recorded gradient computation): shape in.shape + in.shape."""
     return jacfwd(grad(fun, argnums), argnums)
 
 
