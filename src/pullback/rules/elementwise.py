@@ -87,19 +87,15 @@ def _sub_jvp_batched(res: Any, x1dot: Any, x2dot: Any) -> Any:
 
 
 def _first_batched(res: Any, ybar: Any) -> Any:
-    return batching.unbroadcast(ybar, _as_array_like(res[0]))  # x1bar[k] = ybar[k], summed
+    return batching.unbroadcast(ybar, res[0])  # x1bar[k] = ybar[k], summed to x1's shape
 
 
 def _second_batched(res: Any, ybar: Any) -> Any:
-    return batching.unbroadcast(ybar, _as_array_like(res[1]))
+    return batching.unbroadcast(ybar, res[1])
 
 
 def _second_negated_batched(res: Any, ybar: Any) -> Any:
-    return batching.unbroadcast(-ybar, _as_array_like(res[1]))
-
-
-def _as_array_like(x: Any) -> Any:
-    return x if hasattr(x, "shape") else np.asarray(x)
+    return batching.unbroadcast(-ybar, res[1])  # x2bar[k] = -ybar[k]
 
 
 defbatch(_ADD, _add_jvp_batched, (_first_batched, _second_batched))
