@@ -8,7 +8,7 @@ import pytest
 from numpy.testing import assert_allclose
 
 import pullback as pb
-from pullback import transforms
+from pullback.core import batching
 
 X3 = np.array([0.3, -1.2, 2.0])
 
@@ -249,19 +249,20 @@ def test_jacobians_agree_with_the_closed_form(f, jac, shape, rng) -> None:
 
 
 def _count_sweeps(monkeypatch) -> dict[str, int]:
+    """Directions swept per mode (a batched sweep of B directions counts B)."""
     counts = {"forward": 0, "backward": 0}
-    push, back = transforms.push_forward, transforms.backward
+    push, back = batching.push_forward, batching.backward
 
-    def counting_push(*args, **kwargs):
-        counts["forward"] += 1
-        return push(*args, **kwargs)
+    def counting_push(nodes, seeds, outputs, batch):
+        counts["forward"] += batch
+        return push(nodes, seeds, outputs, batch)
 
-    def counting_back(*args, **kwargs):
-        counts["backward"] += 1
-        return back(*args, **kwargs)
+    def counting_back(seeds, batch):
+        counts["backward"] += batch
+        return back(seeds, batch)
 
-    monkeypatch.setattr(transforms, "push_forward", counting_push)
-    monkeypatch.setattr(transforms, "backward", counting_back)
+    monkeypatch.setattr(batching, "push_forward", counting_push)
+    monkeypatch.setattr(batching, "backward", counting_back)
     return counts
 
 

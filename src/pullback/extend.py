@@ -1,5 +1,6 @@
 """The rule-author API in one place (stage ④'s records): `Rule`, `defrule`, `elementwise`,
-`linear`, `nondifferentiable`, `unbroadcast`. Every rule in rules/ and linalg/ is built from these.
+`linear`, `nondifferentiable`, `unbroadcast`, and `defbatch` (a rule's form on a batch of
+directions, for Jacobians). Every rule in rules/ and linalg/ is built from these.
 """
 
 from __future__ import annotations
@@ -9,7 +10,8 @@ from typing import Any
 
 import numpy as np
 
-from .core import Rule, Traced, register
+from .core import Rule, Traced, batching, register
+from .core.batching import defbatch
 from .core.dispatch import HINTS
 from .core.traced import primal
 from .errors import UnsupportedFunctionError
@@ -17,6 +19,7 @@ from .errors import UnsupportedFunctionError
 __all__ = [
     "Rule",
     "as_array",
+    "defbatch",
     "defrule",
     "elementwise",
     "linear",
@@ -121,7 +124,36 @@ def elementwise(
             return ydot if ydot.shape == y.shape else np.broadcast_to(ydot, y.shape)
 
         vjp = tuple(_binary_vjp(d, i) for i, d in enumerate(derivatives))
-    return defrule(ufunc, fwd, jvp, vjp, name=label, handler=handler)
+    rule = defrule(ufunc, fwd, jvp, vjp, name=label, handler=handler)
+    return defbatch(rule, _batched_jvp(derivatives), _batched_vjp(derivatives))
+
+
+def _batched_jvp(derivatives: tuple[Callable[..., Any], ...]) -> Callable[..., Any]:
+    def jvp(res: Any, *xdots: Any) -> Any:
+        # ydot[k] = sum_i xdot_i[k] * df/dx_i: each (B, *x_i.shape) lifted to y's rank first
+        y = res[-1]
+        ydot = None
+        for xdot, d in zip(xdots, derivatives, strict=True):
+            if xdot is not None:
+                term = batching.lift(xdot, y.ndim) * d(*res)
+                ydot = term if ydot is None else ydot + term
+        return batching.full(ydot, y.shape)
+
+    return jvp
+
+
+def _batched_vjp(derivatives: tuple[Callable[..., Any], ...]) -> tuple[Callable[..., Any], ...]:
+    unary = len(derivatives) == 1
+
+    def make(d: Callable[..., Any], i: int) -> Callable[..., Any]:
+        def vjp(res: Any, ybar: Any) -> Any:
+            # xbar_i[k] = ybar[k] * conj(df/dx_i), summed back to (B, *x_i.shape)
+            g = batching.full(ybar, res[-1].shape) * _conj(d(*res))
+            return g if unary else batching.unbroadcast(g, res[i])
+
+        return vjp
+
+    return tuple(make(d, i) for i, d in enumerate(derivatives))
 
 
 def _conj(d: Any) -> Any:
@@ -170,12 +202,17 @@ def linear(
     *,
     name: str | None = None,
     handler: Callable[..., Any] | None = None,
+    batched_apply: Callable[..., Any] | None = None,
+    batched_transpose: Callable[..., tuple[Any, ...]] | None = None,
 ) -> Rule:
     """Declare an op that is linear in its positional arguments by the op and its transpose.
 
     apply(*xs, **params) computes it (and, applied to tangents, its JVP);
     transpose(ybar, *xs_like, **params) returns one cotangent per x (xs_like hold only shape and
     dtype: `like.shape`, `like.dtype`).
+    Optionally the same two on a batch of directions (core/batching.py, for Jacobians):
+    batched_apply(*xdots, **params) with each xdot of shape (B, *x.shape) returns (B, *y.shape);
+    batched_transpose(ybar, *xs_like, **params) with ybar (B, *y.shape) returns (B, *x.shape)s.
     """
 
     def fwd(*xs: Any, **params: Any) -> tuple[Any, Any]:
@@ -193,7 +230,29 @@ def linear(
         likes, params = res
         return transpose(ybar, *likes, **params)
 
-    return defrule(fn, fwd, jvp, vjp, name=name or _name(fn), handler=handler)
+    rule = defrule(fn, fwd, jvp, vjp, name=name or _name(fn), handler=handler)
+    if batched_apply is not None:
+
+        def jvp_batched(res: Any, *xdots: Any) -> Any:
+            likes, params = res
+            batch = next(x.shape[0] for x in xdots if x is not None)
+            filled = [
+                np.zeros((batch, *like.shape), like.dtype)
+                if x is None
+                else batching.full(x, like.shape)
+                for x, like in zip(xdots, likes, strict=True)
+            ]
+            return batched_apply(*filled, **params)
+
+        defbatch(rule, jvp_batched)
+    if batched_transpose is not None:
+
+        def vjp_batched(res: Any, ybar: Any) -> tuple[Any, ...]:
+            likes, params = res
+            return batched_transpose(ybar, *likes, **params)
+
+        defbatch(rule, vjp=vjp_batched)
+    return rule
 
 
 class _Like:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Sequence
+from math import prod
 from typing import Any
 
 import numpy as np
@@ -18,6 +19,7 @@ from .core import (
     Rule,
     Traced,
     backward,
+    batching,
     new_trace,
     primal,
     push_forward,
@@ -394,7 +396,92 @@ def _basis(x: Any) -> list[np.ndarray]:
     return [eye[k].reshape(x.shape) for k in range(n)]
 
 
+def _basis_rows(x: Any, start: int, stop: int) -> np.ndarray:
+    """Basis vectors start..stop-1 of x's space as one batch, shape (stop - start, *x.shape)."""
+    n, batch = x.size, stop - start
+    rows = np.zeros(batch * n, x.dtype)
+    rows[start :: n + 1] = 1  # rows[k, start + k] = 1: flat index k * n + start + k
+    return rows.reshape((batch, *x.shape))
+
+
+def _finish_rows(t: Any, like: Any, batch: int) -> Any:
+    """A batched tangent or cotangent of `like` as (batch, like.size): `_finish` for each row."""
+    shape = like.shape if hasattr(like, "shape") else np.shape(like)
+    dtype = like.dtype if hasattr(like, "dtype") else np.result_type(like)
+    if t is None:
+        return np.zeros((batch, prod(shape)), dtype)
+    if not isinstance(t, Traced):
+        t = np.asarray(t)
+    if t.dtype != dtype:
+        t = t.astype(dtype)
+    if t.ndim != 2 or t.shape[1:] != shape:
+        t = np.reshape(batching.full(t, shape), (batch, prod(shape)))
+    return t
+
+
 def _jac_reverse(rec: _Recording) -> list[list[Any]]:
+    """blocks[o][i] (out_o, in_i): cotangent sweeps seeded with output o's basis vectors, a batch
+    of them per sweep (core/batching.py), or one per sweep with batching.per_direction()."""
+    if not batching.enabled():
+        return _jac_reverse_each(rec)
+    blocks = []
+    for o, y in enumerate(rec.out_values):
+        node = rec.out_nodes[o]
+        y0 = np.asarray(primal(y))
+        rows: list[list[Any]] = [[] for _ in rec.in_leaves]
+        if node is not None:  # seeded at output o alone: other outputs' graphs are not swept
+            chunk = batching.chunk_size([y0.size, *(x.size for x in rec.in_leaves)])
+            start = 0
+            while start < y0.size:
+                stop = min(y0.size, start + chunk)
+                seed = _basis_rows(y0, start, stop)
+                cts, widest = batching.backward([(node, seed)], stop - start)
+                for i, x in enumerate(rec.in_leaves):
+                    rows[i].append(_finish_rows(cts.get(rec.leaf_nodes[i]), x, stop - start))
+                start, chunk = stop, batching.chunk_size([widest])
+        blocks.append(
+            [_concat(r, 0, (y0.size, x.size)) for r, x in zip(rows, rec.in_leaves, strict=True)]
+        )
+    return blocks
+
+
+def _jac_forward(rec: _Recording) -> list[list[Any]]:
+    """blocks[o][i] (out_o, in_i): tangent sweeps seeded with input i's basis vectors, a batch of
+    them per sweep (core/batching.py), or one per sweep with batching.per_direction()."""
+    if not batching.enabled():
+        return _jac_forward_each(rec)
+    outputs = [n for n in rec.out_nodes if n is not None]
+    order = reachable(outputs)  # found once, swept once per input leaf (and chunk)
+    sizes = [np.size(y) for y in rec.out_values] + [x.size for x in rec.in_leaves]
+    chunk = batching.chunk_size(sizes)
+    cols: list[list[list[Any]]] = [[[] for _ in rec.in_leaves] for _ in rec.out_values]
+    for i, x in enumerate(rec.in_leaves):
+        x0 = np.asarray(primal(x))
+        start = 0
+        while start < x0.size:
+            stop = min(x0.size, start + chunk)
+            seed = {rec.leaf_nodes[i]: _basis_rows(x0, start, stop)}  # the other leaves: zero
+            tangents, widest = batching.push_forward(order, seed, outputs, stop - start)
+            for o, (node, y) in enumerate(zip(rec.out_nodes, rec.out_values, strict=True)):
+                ydot = None if node is None else tangents.get(node)
+                cols[o][i].append(_finish_rows(ydot, y, stop - start))
+            start, chunk = stop, batching.chunk_size([widest])
+    return [
+        [
+            np.transpose(_concat(c, 0, (x.size, np.size(y))))
+            for c, x in zip(cols[o], rec.in_leaves, strict=True)
+        ]
+        for o, y in enumerate(rec.out_values)
+    ]
+
+
+def _concat(blocks: list[Any], axis: int, shape: tuple[int, int]) -> Any:
+    if not blocks:
+        return np.zeros(shape)
+    return blocks[0] if len(blocks) == 1 else np.concatenate(blocks, axis=axis)
+
+
+def _jac_reverse_each(rec: _Recording) -> list[list[Any]]:
     """One backward sweep per output element; rows stacked: blocks[o][i] has shape (out_o, in_i)."""
     blocks = []
     for o, y in enumerate(rec.out_values):
@@ -411,7 +498,7 @@ def _jac_reverse(rec: _Recording) -> list[list[Any]]:
     return blocks
 
 
-def _jac_forward(rec: _Recording) -> list[list[Any]]:
+def _jac_forward_each(rec: _Recording) -> list[list[Any]]:
     """One tangent sweep per input element; blocks[o][i] has shape (out_o, in_i)."""
     cols: list[list[list[Any]]] = [[[] for _ in rec.in_leaves] for _ in rec.out_values]
     order = reachable([n for n in rec.out_nodes if n is not None])  # found once, swept n times
@@ -436,14 +523,16 @@ def _stack(vectors: list[Any], axis: int, shape: tuple[int, int]) -> Any:
 def jacrev(
     fun: Callable[..., Any], argnums: ArgNums = 0, has_aux: bool = False
 ) -> Callable[..., Any]:
-    """The Jacobian by reverse mode (one pullback per output element): out.shape + in.shape."""
+    """The Jacobian by reverse mode (a cotangent per output element, swept as one batch, see
+    core/batching.py): shape out.shape + in.shape."""
     return _jacobian(fun, argnums, "rev", has_aux, "jacrev")
 
 
 def jacfwd(
     fun: Callable[..., Any], argnums: ArgNums = 0, has_aux: bool = False
 ) -> Callable[..., Any]:
-    """The Jacobian by forward mode (one tangent per input element): shape out.shape + in.shape."""
+    """The Jacobian by forward mode (a tangent per input element, swept as one batch, see
+    core/batching.py): shape out.shape + in.shape."""
     return _jacobian(fun, argnums, "fwd", has_aux, "jacfwd")
 
 
@@ -456,7 +545,8 @@ def jacobian(
 
 
 def hessian(fun: Callable[..., Any], argnums: ArgNums = 0) -> Callable[..., Any]:
-    """The Hessian of a scalar function, forward over reverse: shape in.shape + in.shape."""
+    """The Hessian of a scalar function, forward over reverse (one batched tangent sweep through
+    the recorded gradient computation): shape in.shape + in.shape."""
     return jacfwd(grad(fun, argnums), argnums)
 
 

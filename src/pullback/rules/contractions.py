@@ -13,8 +13,8 @@ from typing import Any
 import numpy as np
 from numpy.lib.array_utils import normalize_axis_tuple
 
-from ..core import register
-from ..extend import Rule, as_array, defrule, unbroadcast
+from ..core import batching, register
+from ..extend import Rule, as_array, defbatch, defrule, unbroadcast
 
 LETTERS = string.ascii_uppercase + string.ascii_lowercase  # einsum's labels, in NumPy's order
 
@@ -80,6 +80,88 @@ MATMUL = defrule(
 )
 
 
+# ---- matmul and dot on a batch of directions (core/batching.py): xdot (B, *x.shape) ----------
+def _rows_times(x: Any, m: Any) -> Any:
+    """x @ m for x of shape (..., p, k) and a 2-D m as ONE matrix product (rows stacked)."""
+    k, n = m.shape
+    return np.reshape(np.matmul(np.reshape(x, (-1, k)), m), (*x.shape[:-1], n))
+
+
+def _matmul_ndim(a: Any, b: Any) -> int:
+    if a.ndim == 1 or b.ndim == 1:
+        return a.ndim + b.ndim - 2
+    return max(a.ndim, b.ndim)
+
+
+def _adot_times_b(adot: Any, b: Any, ndim: int) -> Any:
+    """ydot[k] = adot[k] @ b for every row k; adot of shape (B, *a.shape)."""
+    if adot.ndim == 2:  # a is 1-D: the rows of adot are vectors
+        y = np.matmul(adot, b)  # (B, n), (B,), or (..., B, n) for a stacked b
+        return y if b.ndim <= 2 else np.moveaxis(y, -2, 0)
+    if b.ndim == 1:
+        return np.matmul(adot, b)
+    if b.ndim == 2:
+        return _rows_times(adot, b)
+    return np.matmul(batching.lift(adot, ndim), b)
+
+
+def _a_times_bdot(a: Any, bdot: Any, ndim: int) -> Any:
+    """ydot[k] = a @ bdot[k] for every row k; bdot of shape (B, *b.shape)."""
+    if bdot.ndim == 2:  # b is 1-D: ydot[k] = a @ bdot[k] = bdot[k] @ a^T
+        if a.ndim == 1:
+            return np.matmul(bdot, a)
+        y = np.matmul(bdot, a.mT) if a.ndim == 2 else np.matmul(bdot, np.swapaxes(a, -1, -2))
+        return y if a.ndim == 2 else np.moveaxis(y, -2, 0)
+    if a.ndim == 1:
+        return np.matmul(a, bdot)
+    if a.ndim == 2:  # (a @ bdot[k])^T = bdot[k]^T @ a^T: one product over all rows
+        return np.swapaxes(_rows_times(np.swapaxes(bdot, -1, -2), a.mT), -1, -2)
+    return np.matmul(a, batching.lift(bdot, ndim))
+
+
+def _matmul_jvp_batched(res: Any, adot: Any, bdot: Any) -> Any:
+    a, b = res  # ydot[k] = Adot[k] B + A Bdot[k]
+    ndim = _matmul_ndim(a, b)
+    ydot = None
+    if adot is not None:
+        ydot = _adot_times_b(batching.full(adot, a.shape), b, ndim)
+    if bdot is not None:
+        term = _a_times_bdot(a, batching.full(bdot, b.shape), ndim)
+        ydot = term if ydot is None else ydot + term
+    return ydot
+
+
+def _matmul_vjp_a_batched(res: Any, ybar: Any) -> Any:
+    a, b = res  # Abar[k] = Ybar[k] B^H, summed over the broadcast axes
+    if b.ndim == 1 and a.ndim == 2:  # y = A b: Abar[k] = ybar[k] b^H, an outer product
+        return batching.unbroadcast(np.expand_dims(ybar, -1) * _conj(b), a)
+    if a.ndim == 1 and b.ndim == 2:  # y = a B: abar[k] = conj(B) ybar[k], rows: ybar B^H
+        return batching.unbroadcast(np.matmul(ybar, _conj(b.mT)), a)
+    a2, b2, ybar2 = _as_matrices(a, b, ybar)
+    bh = _conj(b2.mT if b2.ndim == 2 else np.swapaxes(b2, -1, -2))
+    g = _rows_times(ybar2, bh) if b2.ndim == 2 else np.matmul(ybar2, bh)
+    abar = batching.unbroadcast(g, a2)
+    return abar if a.ndim > 1 else np.reshape(abar, (abar.shape[0], *a.shape))
+
+
+def _matmul_vjp_b_batched(res: Any, ybar: Any) -> Any:
+    a, b = res  # Bbar[k] = A^H Ybar[k], summed over the broadcast axes
+    if b.ndim == 1 and a.ndim == 2:  # y = A b: bbar[k] = A^H ybar[k], rows: ybar conj(A)
+        return batching.unbroadcast(np.matmul(ybar, _conj(a)), b)
+    if a.ndim == 1 and b.ndim == 2:  # y = a B: Bbar[k] = conj(a) ybar[k]^T, an outer product
+        return batching.unbroadcast(np.expand_dims(_conj(a), -1) * np.expand_dims(ybar, -2), b)
+    a2, b2, ybar2 = _as_matrices(a, b, ybar)
+    if a2.ndim == 2:  # (A^H Ybar[k])^T = Ybar[k]^T conj(A): one product over all rows
+        g = np.swapaxes(_rows_times(np.swapaxes(ybar2, -1, -2), _conj(a2)), -1, -2)
+    else:
+        g = np.matmul(_conj(np.swapaxes(a2, -1, -2)), ybar2)
+    bbar = batching.unbroadcast(g, b2)
+    return bbar if b.ndim > 1 else np.reshape(bbar, (bbar.shape[0], *b.shape))
+
+
+defbatch(MATMUL, _matmul_jvp_batched, (_matmul_vjp_a_batched, _matmul_vjp_b_batched))
+
+
 def _dot(a: Any, b: Any, out: Any = None) -> Any:
     _no_kwargs("dot", {"out": out})
     a, b = as_array(a), as_array(b)
@@ -91,6 +173,7 @@ def _dot(a: Any, b: Any, out: Any = None) -> Any:
 
 
 DOT = defrule(np.dot, _dot_fwd, _matmul_jvp, (_matmul_vjp_a, _matmul_vjp_b), handler=_dot)
+defbatch(DOT, _matmul_jvp_batched, (_matmul_vjp_a_batched, _matmul_vjp_b_batched))
 
 
 # ---- tensordot and its relatives: transpose + reshape + matmul ---------------------------------
@@ -262,32 +345,71 @@ def _einsum_jvp(res: Any, *xdots: Any) -> Any:
 
 def _einsum_vjp(k: int) -> Any:
     def vjp(res: Any, ybar: Any) -> Any:
-        # Xbar_k = einsum of Ybar with the conjugated other operands into X_k's labels; a label
-        # repeated in X_k gets a fresh one tied by an identity, a label only X_k has a ones vector
-        ops, ins, out, optimize = res
-        x, term = ops[k], ins[k]
-        used = set("".join(ins) + out)
-        fresh = iter(c for c in LETTERS if c not in used)
-        subs = [out, *ins[:k], *ins[k + 1 :]]
-        args = [ybar, *(_conj(o) for o in ops[:k]), *(_conj(o) for o in ops[k + 1 :])]
-        target = ""
-        for pos, c in enumerate(term):
-            if c in target:
-                f = next(fresh)
-                subs.append(c + f)
-                args.append(np.eye(x.shape[pos], dtype=x.dtype))
-                target += f
-            else:
-                target += c
-        present = set("".join(subs))
-        for pos, c in enumerate(term):
-            if c not in present:
-                subs.append(c)
-                args.append(np.ones(x.shape[pos], dtype=x.dtype))
-                present.add(c)
-        path = optimize if isinstance(optimize, bool | str) else "greedy"
-        g = np.einsum(",".join(subs) + "->" + target, *args, optimize=path)
-        return unbroadcast(g, x)
+        return _einsum_xbar(res, ybar, k, batched=False)
+
+    return vjp
+
+
+def _einsum_xbar(res: Any, ybar: Any, k: int, batched: bool) -> Any:
+    """Xbar_k = einsum of Ybar with the conjugated other operands into X_k's labels; a label
+    repeated in X_k gets a fresh one tied by an identity, a label only X_k has a ones vector.
+    Batched: Ybar and Xbar_k carry one more label, the batch axis, in front."""
+    ops, ins, out, optimize = res
+    x, term = ops[k], ins[k]
+    used = set("".join(ins) + out)
+    fresh = iter(c for c in LETTERS if c not in used)
+    lead = next(fresh) if batched else ""
+    subs = [lead + out, *ins[:k], *ins[k + 1 :]]
+    args = [ybar, *(_conj(o) for o in ops[:k]), *(_conj(o) for o in ops[k + 1 :])]
+    target = lead
+    for pos, c in enumerate(term):
+        if c in target:
+            f = next(fresh)
+            subs.append(c + f)
+            args.append(np.eye(x.shape[pos], dtype=x.dtype))
+            target += f
+        else:
+            target += c
+    present = set("".join(subs))
+    for pos, c in enumerate(term):
+        if c not in present:
+            subs.append(c)
+            args.append(np.ones(x.shape[pos], dtype=x.dtype))
+            present.add(c)
+    path = optimize if isinstance(optimize, bool | str) else "greedy"
+    g = np.einsum(",".join(subs) + "->" + target, *args, optimize=path)
+    return batching.unbroadcast(g, x) if batched else unbroadcast(g, x)
+
+
+def _einsum_jvp_batched(res: Any, *xdots: Any) -> Any:
+    # ydot[b] = sum_k einsum(..., xdot_k[b], ...): the batch axis is one more label, in front
+    ops, ins, out, optimize = res
+    lead = _free_label(ins, out)
+    if lead is None:  # all 52 labels taken: no room for the batch axis
+        return NotImplemented
+    ydot = None
+    for k, xdot in enumerate(xdots):
+        if xdot is not None:
+            terms = (*ins[:k], lead + ins[k], *ins[k + 1 :])
+            spec = ",".join(terms) + "->" + lead + out
+            xdot = batching.full(xdot, ops[k].shape)
+            term = np.einsum(spec, *ops[:k], xdot, *ops[k + 1 :], optimize=optimize)
+            ydot = term if ydot is None else ydot + term
+    return ydot
+
+
+def _free_label(ins: tuple[str, ...], out: str) -> str | None:
+    used = set("".join(ins) + out)
+    return next((c for c in LETTERS if c not in used), None)
+
+
+def _einsum_vjp_batched(k: int) -> Any:
+    def vjp(res: Any, ybar: Any) -> Any:
+        _, ins, out, _ = res
+        term = ins[k]
+        if len(set(LETTERS) - set("".join(ins) + out)) <= len(term) - len(set(term)):
+            return NotImplemented  # no fresh label left for the batch axis
+        return _einsum_xbar(res, ybar, k, batched=True)
 
     return vjp
 
@@ -295,7 +417,8 @@ def _einsum_vjp(k: int) -> Any:
 @cache
 def _einsum_rule(n: int) -> Rule:
     """The einsum primitive for n operands (one vjp per operand, so constants are skipped)."""
-    return Rule("einsum", _einsum_fwd, _einsum_jvp, tuple(_einsum_vjp(k) for k in range(n)))
+    rule = Rule("einsum", _einsum_fwd, _einsum_jvp, tuple(_einsum_vjp(k) for k in range(n)))
+    return defbatch(rule, _einsum_jvp_batched, tuple(_einsum_vjp_batched(k) for k in range(n)))
 
 
 register(np.einsum, _einsum)

@@ -12,9 +12,9 @@ from typing import Any
 
 import numpy as np
 
-from ..core import primal, register
+from ..core import batching, primal, register
 from ..errors import UnsupportedFunctionError
-from ..extend import _conj, as_array, defrule, elementwise, unbroadcast, zeros_like
+from ..extend import _conj, as_array, defbatch, defrule, elementwise, unbroadcast, zeros_like
 
 LN2 = float(np.log(2.0))  # a Python float: keeps float32 float32
 LN10 = float(np.log(10.0))
@@ -61,8 +61,45 @@ def _second_negated(res: Any, ybar: Any) -> Any:
     return unbroadcast(-ybar, res[1])
 
 
-defrule(np.add, _add_fwd, _add_jvp, (_first, _second))
-defrule(np.subtract, _sub_fwd, _sub_jvp, (_first, _second_negated))
+_ADD = defrule(np.add, _add_fwd, _add_jvp, (_first, _second))
+_SUB = defrule(np.subtract, _sub_fwd, _sub_jvp, (_first, _second_negated))
+
+
+# batched (core/batching.py): tangents (B, *x.shape) lifted to y's rank, then the same formulas
+def _broadcast_sum_batched(res: Any, d1: Any, d2: Any) -> Any:
+    x1, x2 = res
+    shape = np.broadcast_shapes(np.shape(x1), np.shape(x2))
+    if d1 is None:
+        out = d2
+    elif d2 is None:
+        out = d1
+    else:
+        out = batching.lift(d1, len(shape)) + batching.lift(d2, len(shape))
+    return batching.full(out, shape)  # ydot[k] = x1dot[k] + x2dot[k]
+
+
+def _add_jvp_batched(res: Any, x1dot: Any, x2dot: Any) -> Any:
+    return _broadcast_sum_batched(res, x1dot, x2dot)
+
+
+def _sub_jvp_batched(res: Any, x1dot: Any, x2dot: Any) -> Any:
+    return _broadcast_sum_batched(res, x1dot, None if x2dot is None else -x2dot)
+
+
+def _first_batched(res: Any, ybar: Any) -> Any:
+    return batching.unbroadcast(ybar, res[0])  # x1bar[k] = ybar[k], summed to x1's shape
+
+
+def _second_batched(res: Any, ybar: Any) -> Any:
+    return batching.unbroadcast(ybar, res[1])
+
+
+def _second_negated_batched(res: Any, ybar: Any) -> Any:
+    return batching.unbroadcast(-ybar, res[1])  # x2bar[k] = -ybar[k]
+
+
+defbatch(_ADD, _add_jvp_batched, (_first_batched, _second_batched))
+defbatch(_SUB, _sub_jvp_batched, (_first_batched, _second_negated_batched))
 
 
 def _neg_fwd(x: Any) -> tuple[Any, Any]:
@@ -77,7 +114,8 @@ def _neg_vjp(res: Any, ybar: Any) -> tuple[Any]:
     return (-ybar,)
 
 
-defrule(np.negative, _neg_fwd, _neg_jvp, _neg_vjp)
+_NEG = defrule(np.negative, _neg_fwd, _neg_jvp, _neg_vjp)
+defbatch(_NEG, _neg_jvp, _neg_vjp)  # -xdot and -ybar act on every row alike
 
 
 # ---- arithmetic -----------------------------------------------------------------------------
@@ -110,7 +148,31 @@ def _mul_vjp2(res: Any, ybar: Any) -> Any:
     return unbroadcast(ybar * _conj(x1), x2)  # x2bar = ybar conj(x1)
 
 
-defrule(np.multiply, _mul_fwd, _mul_jvp, (_mul_vjp1, _mul_vjp2))
+_MUL = defrule(np.multiply, _mul_fwd, _mul_jvp, (_mul_vjp1, _mul_vjp2))
+
+
+# batched (core/batching.py): each tangent lifted to y's rank; ydot[k] = x1dot[k] x2 + x1 x2dot[k]
+def _mul_jvp_batched(res: Any, x1dot: Any, x2dot: Any) -> Any:
+    x1, x2 = res
+    shape = np.broadcast_shapes(np.shape(x1), np.shape(x2))
+    out = None if x1dot is None else batching.lift(x1dot, len(shape)) * x2
+    if x2dot is not None:
+        term = x1 * batching.lift(x2dot, len(shape))
+        out = term if out is None else out + term
+    return batching.full(out, shape)
+
+
+def _mul_vjp1_batched(res: Any, ybar: Any) -> Any:
+    x1, x2 = res
+    return batching.unbroadcast(ybar * _conj(x2), x1)  # x1bar[k] = ybar[k] conj(x2)
+
+
+def _mul_vjp2_batched(res: Any, ybar: Any) -> Any:
+    x1, x2 = res
+    return batching.unbroadcast(ybar * _conj(x1), x2)  # x2bar[k] = ybar[k] conj(x1)
+
+
+defbatch(_MUL, _mul_jvp_batched, (_mul_vjp1_batched, _mul_vjp2_batched))
 elementwise(np.divide, lambda x1, x2, y: 1 / x2, lambda x1, x2, y: -y / x2)  # also true_divide
 
 
@@ -237,6 +299,31 @@ def _weak(x: Any, y: Any) -> tuple[Any, Any]:
 _WHERE = defrule(np.where, _where_fwd, _where_jvp, (_where_vjp_x, _where_vjp_y), handler=_where)
 
 
+def _where_jvp_batched(res: Any, xdot: Any, ydot: Any) -> Any:
+    x, y, condition = res  # ydot[k] = where(condition, xdot[k], ydot[k])
+    shape = np.broadcast_shapes(x.shape, y.shape, condition.shape)
+    batch = (xdot if xdot is not None else ydot).shape[0]
+    xdot = np.zeros((batch, *x.shape), x.dtype) if xdot is None else xdot
+    ydot = np.zeros((batch, *y.shape), y.dtype) if ydot is None else ydot
+    n = len(shape)
+    return batching.full(np.where(condition, batching.lift(xdot, n), batching.lift(ydot, n)), shape)
+
+
+def _where_vjp_x_batched(res: Any, ybar: Any) -> Any:
+    x, y, condition = res  # xbar[k] = where(condition, ybar[k], 0)
+    ybar = batching.full(ybar, np.broadcast_shapes(x.shape, y.shape, condition.shape))
+    return batching.unbroadcast(np.where(condition, ybar, 0.0), x)
+
+
+def _where_vjp_y_batched(res: Any, ybar: Any) -> Any:
+    x, y, condition = res  # ybar_y[k] = where(condition, 0, ybar[k])
+    ybar = batching.full(ybar, np.broadcast_shapes(x.shape, y.shape, condition.shape))
+    return batching.unbroadcast(np.where(condition, 0.0, ybar), y)
+
+
+defbatch(_WHERE, _where_jvp_batched, (_where_vjp_x_batched, _where_vjp_y_batched))
+
+
 def _clip(a: Any, a_min: Any = None, a_max: Any = None, out: Any = None, **kwargs: Any) -> Any:
     """clip(a, lo, hi) = minimum(maximum(a, lo), hi): differentiable in a and in both bounds."""
     if out is not None or kwargs:
@@ -274,6 +361,7 @@ def _astype(x: Any, dtype: Any, *args: Any, **kwargs: Any) -> Any:
 
 
 _ASTYPE = defrule(np.ndarray.astype, _astype_fwd, _astype_jvp, _astype_vjp, handler=_astype)
+defbatch(_ASTYPE, _astype_jvp, _astype_vjp)  # casts act on every row alike
 
 
 def _copy_fwd(x: Any) -> tuple[Any, Any]:
@@ -293,6 +381,7 @@ def _copy(a: Any, order: str = "K", subok: bool = False) -> Any:
 
 
 _COPY = defrule(np.copy, _copy_fwd, _copy_jvp, _copy_vjp, handler=_copy)
+defbatch(_COPY, _copy_jvp, _copy_vjp)
 
 
 # ---- identity and constant scalings: composites of multiply --------------------------------------

@@ -11,7 +11,7 @@ import numpy as np
 from numpy.lib.array_utils import normalize_axis_index
 
 from ..core import Traced, primal, register
-from ..extend import Rule, linear
+from ..extend import Rule, defbatch, linear
 
 
 # ---- the index: static, plain, and whether duplicates can occur -------------------------------
@@ -70,6 +70,48 @@ def _scatter_vjp(params: dict[str, Any], ybar: Any) -> tuple[Any]:
 SCATTER_ADD = Rule("scatter_add", _scatter_fwd, _scatter_jvp, _scatter_vjp)
 
 
+# ---- on a batch of directions (core/batching.py): the same index behind a leading slice ---------
+def _batched_index(index: Any) -> Any:
+    """(slice(None), *index): row k of the result is row k indexed. None when NumPy would move
+    the batch axis (advanced indices separated by a slice put their axes first)."""
+    parts = index if isinstance(index, tuple) else (index,)
+    advanced = [k for k, i in enumerate(parts) if isinstance(i, np.ndarray | bool | np.bool_)]
+    if advanced and advanced[-1] - advanced[0] + 1 != len(advanced):
+        return None
+    return (slice(None), *parts)
+
+
+def _getitem_apply_batched(x: Any, *, index: Any, accumulate: bool) -> Any:
+    bi = _batched_index(index)
+    return NotImplemented if bi is None else x[bi]  # ydot[k] = xdot[k][index]
+
+
+def _getitem_t_batched(ybar: Any, like: Any, *, index: Any, accumulate: bool) -> Any:
+    bi = _batched_index(index)
+    if bi is None:
+        return NotImplemented
+    shape = (ybar.shape[0], *like.shape)  # xbar[k] = scatter_add(ybar[k]) at index
+    return (SCATTER_ADD.bind(ybar, shape=shape, dtype=like.dtype, index=bi, accumulate=accumulate),)
+
+
+def _scatter_jvp_batched(params: dict[str, Any], gdot: Any) -> Any:
+    bi = _batched_index(params["index"])
+    if bi is None:
+        return NotImplemented
+    shape = (gdot.shape[0], *params["shape"])  # ydot[k] = scatter_add(gdot[k])
+    return SCATTER_ADD.bind(gdot, **{**params, "shape": shape, "index": bi})
+
+
+def _scatter_vjp_batched(params: dict[str, Any], ybar: Any) -> Any:
+    bi = _batched_index(params["index"])
+    if bi is None:
+        return NotImplemented
+    return (GETITEM.bind(ybar, index=bi, accumulate=params["accumulate"]),)  # gbar[k] = ybar[k][i]
+
+
+defbatch(SCATTER_ADD, _scatter_jvp_batched, _scatter_vjp_batched)
+
+
 # ---- getitem ----------------------------------------------------------------------------------
 def _getitem_apply(x: Any, *, index: Any, accumulate: bool) -> Any:
     return x[index]
@@ -89,7 +131,15 @@ def _getitem(x: Any, index: Any) -> Any:
     return GETITEM.bind(x, index=index, accumulate=_accumulates(index))
 
 
-GETITEM = linear(operator.getitem, _getitem_apply, _getitem_t, name="getitem", handler=_getitem)
+GETITEM = linear(
+    operator.getitem,
+    _getitem_apply,
+    _getitem_t,
+    name="getitem",
+    handler=_getitem,
+    batched_apply=_getitem_apply_batched,
+    batched_transpose=_getitem_t_batched,
+)
 
 
 # ---- composites -------------------------------------------------------------------------------

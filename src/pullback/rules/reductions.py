@@ -13,8 +13,8 @@ from typing import Any
 import numpy as np
 from numpy.lib.array_utils import normalize_axis_index, normalize_axis_tuple
 
-from ..core import Traced, primal, register
-from ..extend import defrule, linear
+from ..core import Traced, batching, primal, register
+from ..extend import defbatch, defrule, linear
 from . import shape as _shape  # noqa: F401  (registers reshape, broadcast_to, flip used below)
 
 _NO = np._NoValue
@@ -90,7 +90,24 @@ def _sum(
     return y if initial is _NO else y + initial
 
 
-_SUM = linear(np.sum, _sum_apply, _sum_t, handler=_sum)
+def _sum_apply_batched(x: Any, *, axis: tuple[int, ...], keepdims: bool) -> Any:
+    return np.sum(x, axis=batching.shift(axis), keepdims=keepdims)  # each row summed alike
+
+
+def _sum_t_batched(ybar: Any, like: Any, *, axis: tuple[int, ...], keepdims: bool) -> tuple[Any]:
+    # xbar[k] = ybar[k] broadcast back along the reduced axes
+    shape = (ybar.shape[0], *like.shape)
+    return (np.broadcast_to(_keep(shape, batching.shift(axis), ybar, keepdims), shape),)
+
+
+_SUM = linear(
+    np.sum,
+    _sum_apply,
+    _sum_t,
+    handler=_sum,
+    batched_apply=_sum_apply_batched,
+    batched_transpose=_sum_t_batched,
+)
 
 
 def _add_reduce(a: Any, axis: Any = 0, **kwargs: Any) -> Any:
@@ -181,7 +198,23 @@ def _cumsum(a: Any, axis: Any = None, dtype: Any = None, out: Any = None) -> Any
     return _CUMSUM.bind(a, axis=normalize_axis_index(axis, a.ndim))
 
 
-_CUMSUM = linear(np.cumsum, _cumsum_apply, _cumsum_t, handler=_cumsum)
+def _cumsum_apply_batched(x: Any, *, axis: int) -> Any:
+    return np.cumsum(x, axis=axis + 1)
+
+
+def _cumsum_t_batched(ybar: Any, like: Any, *, axis: int) -> tuple[Any]:
+    # xbar[k] = reverse cumulative sum of ybar[k]
+    return (np.flip(np.cumsum(np.flip(ybar, axis + 1), axis=axis + 1), axis + 1),)
+
+
+_CUMSUM = linear(
+    np.cumsum,
+    _cumsum_apply,
+    _cumsum_t,
+    handler=_cumsum,
+    batched_apply=_cumsum_apply_batched,
+    batched_transpose=_cumsum_t_batched,
+)
 
 
 def _add_accumulate(a: Any, axis: Any = 0, dtype: Any = None, out: Any = None) -> Any:
@@ -249,7 +282,23 @@ def _multiply_reduce(a: Any, axis: Any = 0, **kwargs: Any) -> Any:
     return _prod(a, axis, **kwargs)
 
 
+def _prod_jvp_batched(res: Any, xdot: Any) -> Any:
+    x, axis, keepdims = res  # ydot[k] = sum(xdot[k] * others)
+    xdot = batching.full(xdot, x.shape)
+    return np.sum(xdot * _others(x, axis), axis=batching.shift(axis), keepdims=keepdims)
+
+
+def _prod_vjp_batched(res: Any, ybar: Any) -> tuple[Any]:
+    x, axis, keepdims = res  # xbar[k] = ybar[k] * conj(others)
+    others = _others(x, axis)
+    if np.iscomplexobj(primal(others)):
+        others = np.conj(others)
+    shape = (ybar.shape[0], *x.shape)
+    return (_keep(shape, batching.shift(axis), ybar, keepdims) * others,)
+
+
 _PROD = defrule(np.prod, _prod_fwd, _prod_jvp, _prod_vjp, handler=_prod)
+defbatch(_PROD, _prod_jvp_batched, _prod_vjp_batched)
 register((np.multiply, "reduce"), _multiply_reduce)
 
 
@@ -272,6 +321,16 @@ def _extremum(fn: Any, pick: Any) -> Any:
         w, axis, keepdims = res
         return (_keep(w.shape, axis, ybar, keepdims) * w,)  # xbar = w * ybar
 
+    def jvp_batched(res: Any, xdot: Any) -> Any:
+        w, axis, keepdims = res  # ydot[k] = sum(w * xdot[k])
+        xdot = batching.full(xdot, w.shape)
+        return np.sum(xdot * w, axis=batching.shift(axis), keepdims=keepdims)
+
+    def vjp_batched(res: Any, ybar: Any) -> tuple[Any]:
+        w, axis, keepdims = res  # xbar[k] = w * ybar[k]
+        shape = (ybar.shape[0], *w.shape)
+        return (_keep(shape, batching.shift(axis), ybar, keepdims) * w,)
+
     def handler(
         a: Any,
         axis: Any = None,
@@ -292,7 +351,7 @@ def _extremum(fn: Any, pick: Any) -> Any:
         y = rule.bind(a, axis=_axes(a, axis), keepdims=_flag(keepdims))
         return y if initial is _NO else pick(y, np.asarray(initial, a.dtype))
 
-    rule = defrule(fn, fwd, jvp, vjp, handler=handler)
+    rule = defbatch(defrule(fn, fwd, jvp, vjp, handler=handler), jvp_batched, vjp_batched)
 
     def reduce(a: Any, axis: Any = 0, **kwargs: Any) -> Any:
         return handler(a, axis, **kwargs)

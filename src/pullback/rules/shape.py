@@ -10,8 +10,8 @@ from typing import Any
 import numpy as np
 from numpy.lib.array_utils import normalize_axis_index, normalize_axis_tuple
 
-from ..core import primal, register
-from ..extend import as_array, defrule, linear, unbroadcast
+from ..core import batching, primal, register
+from ..extend import as_array, defbatch, defrule, linear, unbroadcast
 
 
 def _order(order: str, fn: str) -> str:
@@ -39,7 +39,22 @@ def _reshape(
     return _RESHAPE.bind(as_array(a), shape=shape, order=_order(order, "reshape"))
 
 
-_RESHAPE = linear(np.reshape, _reshape_apply, _reshape_t, handler=_reshape)
+def _reshape_apply_batched(x: Any, *, shape: tuple[int, ...], order: str) -> Any:
+    return np.reshape(x, (x.shape[0], *shape), order=order)  # each row reshaped: (B, *shape)
+
+
+def _reshape_t_batched(ybar: Any, like: Any, *, shape: tuple[int, ...], order: str) -> tuple[Any]:
+    return (np.reshape(ybar, (ybar.shape[0], *like.shape), order=order),)
+
+
+_RESHAPE = linear(
+    np.reshape,
+    _reshape_apply,
+    _reshape_t,
+    handler=_reshape,
+    batched_apply=_reshape_apply_batched,
+    batched_transpose=_reshape_t_batched,
+)
 
 
 def _ravel(a: Any, order: str = "C") -> Any:
@@ -103,7 +118,22 @@ def _transpose(a: Any, axes: Any = None) -> Any:
     return _TRANSPOSE.bind(a, axes=perm)
 
 
-_TRANSPOSE = linear(np.transpose, _transpose_apply, _transpose_t, handler=_transpose)
+def _transpose_apply_batched(x: Any, *, axes: tuple[int, ...]) -> Any:
+    return np.transpose(x, (0, *batching.shift(axes)))  # the batch axis stays first
+
+
+def _transpose_t_batched(ybar: Any, like: Any, *, axes: tuple[int, ...]) -> tuple[Any]:
+    return (np.transpose(ybar, (0, *batching.shift(tuple(np.argsort(axes).tolist())))),)
+
+
+_TRANSPOSE = linear(
+    np.transpose,
+    _transpose_apply,
+    _transpose_t,
+    handler=_transpose,
+    batched_apply=_transpose_apply_batched,
+    batched_transpose=_transpose_t_batched,
+)
 
 
 def _swapaxes(a: Any, axis1: int, axis2: int) -> Any:
@@ -144,7 +174,22 @@ def _broadcast_to(array: Any, shape: Any, subok: bool = False) -> Any:
     return _BROADCAST.bind(as_array(array), shape=shape)
 
 
-_BROADCAST = linear(np.broadcast_to, _broadcast_apply, _broadcast_t, handler=_broadcast_to)
+def _broadcast_apply_batched(x: Any, *, shape: tuple[int, ...]) -> Any:
+    return batching.full(x, shape)  # (B, *x.shape) lifted to rank 1 + len(shape), broadcast
+
+
+def _broadcast_t_batched(ybar: Any, like: Any, *, shape: tuple[int, ...]) -> tuple[Any]:
+    return (batching.unbroadcast(ybar, like),)  # xbar[k] = ybar[k] summed over broadcast axes
+
+
+_BROADCAST = linear(
+    np.broadcast_to,
+    _broadcast_apply,
+    _broadcast_t,
+    handler=_broadcast_to,
+    batched_apply=_broadcast_apply_batched,
+    batched_transpose=_broadcast_t_batched,
+)
 
 
 def _tile(A: Any, reps: Any) -> Any:
@@ -211,7 +256,24 @@ def _concatenate(
     return y if dtype is None or y.dtype == dtype else y.astype(dtype)
 
 
-_CONCAT = linear(np.concatenate, _concat_apply, _concat_t, handler=_concatenate)
+def _concat_apply_batched(*xs: Any, axis: int) -> Any:
+    return np.concatenate(xs, axis=axis + 1)
+
+
+def _concat_t_batched(ybar: Any, *likes: Any, axis: int) -> tuple[Any, ...]:
+    bounds = np.cumsum([like.shape[axis] for like in likes])[:-1].tolist()
+    pieces = np.split(ybar, bounds, axis=axis + 1)  # xbar_i[k] = the i-th block of ybar[k]
+    return tuple(batching.unbroadcast(p, like) for p, like in zip(pieces, likes, strict=True))
+
+
+_CONCAT = linear(
+    np.concatenate,
+    _concat_apply,
+    _concat_t,
+    handler=_concatenate,
+    batched_apply=_concat_apply_batched,
+    batched_transpose=_concat_t_batched,
+)
 
 
 def _stack(
@@ -291,6 +353,25 @@ _SPLIT = defrule(
 register(np.array_split, _splitter(False))
 
 
+def _split_jvp_batched(res: Any, xdot: Any) -> tuple[Any, ...]:
+    shape, _, bounds, axis = res  # each row split alike: along axis + 1
+    return tuple(np.split(batching.full(xdot, shape), bounds, axis=axis + 1))
+
+
+def _split_vjp_batched(res: Any, ybars: Any) -> tuple[Any]:
+    shape, dtype, bounds, axis = res
+    batch = next(g for g in ybars if g is not None).shape[0]
+    edges = (0, *bounds, shape[axis])
+    filled = [
+        np.zeros((batch, *shape[:axis], hi - lo, *shape[axis + 1 :]), dtype) if g is None else g
+        for g, lo, hi in zip(ybars, edges[:-1], edges[1:], strict=True)
+    ]
+    return (np.concatenate(filled, axis=axis + 1),)  # xbar[k] = concatenate(ybar_i[k])
+
+
+defbatch(_SPLIT, _split_jvp_batched, _split_vjp_batched)
+
+
 # ---- flip ----------------------------------------------------------------------------------------
 def _flip_apply(x: Any, *, axis: tuple[int, ...]) -> Any:
     return np.flip(x, axis)
@@ -306,7 +387,22 @@ def _flip(m: Any, axis: Any = None) -> Any:
     return _FLIP.bind(m, axis=axes)
 
 
-_FLIP = linear(np.flip, _flip_apply, _flip_t, handler=_flip)
+def _flip_batched(x: Any, *, axis: tuple[int, ...]) -> Any:
+    return np.flip(x, batching.shift(axis))  # flip each row: its own transpose
+
+
+def _flip_t_batched(ybar: Any, like: Any, *, axis: tuple[int, ...]) -> tuple[Any]:
+    return (np.flip(ybar, batching.shift(axis)),)
+
+
+_FLIP = linear(
+    np.flip,
+    _flip_apply,
+    _flip_t,
+    handler=_flip,
+    batched_apply=_flip_batched,
+    batched_transpose=_flip_t_batched,
+)
 
 
 # ---- diagonals and triangles ---------------------------------------------------------------------
@@ -342,7 +438,24 @@ def _diagonal(a: Any, offset: int = 0, axis1: int = 0, axis2: int = 1) -> Any:
     return _DIAGONAL.bind(a, offset=int(offset), axis1=i, axis2=j)
 
 
-_DIAGONAL = linear(np.diagonal, _diagonal_apply, _diagonal_t, handler=_diagonal)
+def _diagonal_apply_batched(x: Any, *, offset: int, axis1: int, axis2: int) -> Any:
+    return np.diagonal(x, offset, axis1 + 1, axis2 + 1)  # the diagonal of each row
+
+
+def _diagonal_t_batched(ybar: Any, like: Any, *, offset: int, axis1: int, axis2: int) -> tuple[Any]:
+    # xbar[k] = ybar[k] placed on the offset diagonal; the two axes put back after the batch axis
+    z = _embed_diagonal(ybar, offset, like.shape[axis1], like.shape[axis2])
+    return (np.moveaxis(z, (-2, -1), (axis1 + 1, axis2 + 1)),)
+
+
+_DIAGONAL = linear(
+    np.diagonal,
+    _diagonal_apply,
+    _diagonal_t,
+    handler=_diagonal,
+    batched_apply=_diagonal_apply_batched,
+    batched_transpose=_diagonal_t_batched,
+)
 
 
 def _diag(v: Any, k: int = 0) -> Any:
