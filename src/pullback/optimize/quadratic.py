@@ -36,12 +36,13 @@ class QPSolution(NamedTuple):
     z: Any
 
 
-# ---- one symmetric factorization of a KKT matrix ----------------------------------------------
+# ---- factorizations of a KKT matrix ------------------------------------------------------------
 class KKTFactor:
     """K = [[Q, A^T], [A, 0]] = P^T L D L^T P (Bunch-Kaufman, scipy.linalg.ldl), with its inertia.
 
     Solves K z = r with two triangular solves and one tridiagonal solve. K is symmetric, so the
-    same factorization solves the transposed systems of the backward pass.
+    same factorization solves the transposed systems of the backward pass. The general path: any
+    symmetric K, and its inertia tells which error to raise when there is no unique minimizer.
     """
 
     def __init__(self, K: np.ndarray) -> None:
@@ -78,6 +79,91 @@ class KKTFactor:
         z[self.perm] = v
         return z
 
+    def solve_xy(self, r1: np.ndarray, r2: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(x, y) with K [x; y] = [r1; r2]."""
+        z = self.solve(np.concatenate([r1, r2]))
+        return z[: r1.shape[0]], z[r1.shape[0] :]
+
+
+_RCOND = 1e-8  # the Schur path needs Q and S this well conditioned (reciprocal, 1-norm estimate)
+_REFINE = 1e-3  # below this reciprocal condition, each Schur solve takes one refinement step
+_potrf, _potrs, _pocon, _trtrs, _lange = scipy.linalg.lapack.get_lapack_funcs(
+    ("potrf", "potrs", "pocon", "trtrs", "lange"), dtype=np.float64
+)
+
+
+class SchurKKT:
+    """K = [[Q, A^T], [A, 0]] by block elimination when Q is positive definite (the common case):
+
+    Q = L L^T (Cholesky),  W = L^-1 A^T,  S = A Q^-1 A^T = W^T W = R R^T (Cholesky), and
+    K [x; y] = [r1; r2]  <=>  u = L^-1 r1,  S y = W^T u - r2,  x = L^-T (u - W y).
+
+    An n^3/3 + n^2 p factorization instead of the (n+p)^3/3 of K itself, and each solve is two
+    triangular solves with L, two products with W and a p x p solve. Q and S positive definite
+    give K the inertia (n, p, 0) (Sylvester's law on the block LDL^T), so the problem has a
+    unique minimizer. `SchurKKT.of` returns None when Q or S is not positive definite or is
+    ill-conditioned (reciprocal condition estimate below _RCOND); then KKTFactor takes over.
+    Block elimination is not backward stable when Q is ill-conditioned (its residual grows like
+    cond(Q) eps, where LDL^T's does not), so below _REFINE each solve takes one step of iterative
+    refinement with K, which restores a residual at rounding level.
+    """
+
+    def __init__(
+        self,
+        Q: np.ndarray,
+        A: np.ndarray,
+        L: np.ndarray,
+        W: np.ndarray,
+        R: np.ndarray,
+        refine: bool,
+    ) -> None:
+        self.Q, self.A, self.L, self.W, self.R, self.refine = Q, A, L, W, R, refine
+
+    @classmethod
+    def of(cls, Qs: np.ndarray, A: np.ndarray) -> SchurKKT | None:
+        n, p = Qs.shape[0], A.shape[0]
+        if n == 0 or p > n:
+            return None
+        Qs, A = np.asarray(Qs, dtype=np.float64), np.asarray(A, dtype=np.float64)
+        # Q_s is symmetric, so its transpose is the same matrix in Fortran order (no copy).
+        L, info = _potrf(Qs.T, lower=1, clean=0)
+        rcond = _pocon(L, _lange("1", Qs.T), uplo="L")[0] if info == 0 else 0.0
+        if not rcond > _RCOND:
+            return None
+        W, R = np.zeros((n, 0)), np.zeros((0, 0))
+        if p:
+            W = _trtrs(L, A.T, lower=1)[0]
+            S = W.T @ W
+            R, info = _potrf(S, lower=1, clean=0)
+            rcond_s = _pocon(R, _lange("1", S), uplo="L")[0] if info == 0 else 0.0
+            if not rcond_s > _RCOND:
+                return None
+            rcond = min(rcond, rcond_s)
+        return cls(Qs, A, L, W, R, rcond < _REFINE)
+
+    def _solve(self, r1: np.ndarray, r2: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        u = _trtrs(self.L, r1, lower=1)[0]
+        y = np.zeros(0)
+        if self.R.shape[0]:
+            y = _potrs(self.R, self.W.T @ u - r2, lower=1)[0]
+            u = u - self.W @ y
+        return _trtrs(self.L, u, lower=1, trans=1)[0], y
+
+    def solve_xy(self, r1: np.ndarray, r2: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(x, y) with K [x; y] = [r1; r2]."""
+        x, y = self._solve(r1, r2)
+        if self.refine:  # one step: K [dx; dy] = r - K [x; y]
+            dx, dy = self._solve(r1 - self.Q @ x - self.A.T @ y, r2 - self.A @ x)
+            x, y = x + dx, y + dy
+        return x, y
+
+    def solve(self, r: np.ndarray) -> np.ndarray:
+        n = self.L.shape[0]
+        return np.concatenate(self.solve_xy(r[:n], r[n:]))
+
+
+Factor = KKTFactor | SchurKKT
+
 
 def _block_eigenvalues(d: np.ndarray) -> np.ndarray:
     """Eigenvalues of the block-diagonal D of an LDL^T factorization (1x1 and 2x2 blocks)."""
@@ -113,13 +199,11 @@ def _make_eq_rule() -> Rule:
     """
     rule: Rule
 
-    def fwd(Q: Any, c: Any, A: Any, b: Any, *, kkt: KKTFactor) -> tuple[Any, Any]:
+    def fwd(Q: Any, c: Any, A: Any, b: Any, *, kkt: Factor) -> tuple[Any, Any]:
         if any(isinstance(v, Traced) for v in (Q, c, A, b)):  # lower levels apply the rule too
             x, y = rule.bind(Q, c, A, b, kkt=kkt)
         else:
-            n = c.shape[0]
-            z = kkt.solve(np.concatenate([-c, b]))
-            x, y = z[:n], z[n:]
+            x, y = kkt.solve_xy(-c, b)
         return (x, y), (Q, A, x, y, kkt)
 
     def jvp_(res: Any, Qdot: Any, cdot: Any, Adot: Any, bdot: Any) -> tuple[Any, Any]:
@@ -139,8 +223,9 @@ def _make_eq_rule() -> Rule:
         xbar = np.zeros(x.shape) if xbar is None else xbar
         ybar = np.zeros(y.shape) if ybar is None else ybar
         wx, wy = rule.bind(Q, -xbar, A, ybar, kkt=kkt)  # K w = [xbar; ybar]
-        Qbar = -(np.outer(wx, x) + np.outer(x, wx)) / 2
-        Abar = -(np.outer(wy, x) + np.outer(y, wx))
+        M = np.outer(-0.5 * wx, x)
+        Qbar = M + M.T  # -(w_x x^T + x w_x^T)/2, exactly symmetric
+        Abar = np.outer(-wy, x) - np.outer(y, wx)
         return Qbar, -wx, Abar, wy
 
     rule = Rule("optimize.eq_qp", fwd, jvp_, vjp_, multiple_results=True)
@@ -226,7 +311,8 @@ def qp(
     A, b = _pair(A, b, "A, b", n)
     G, h = _pair(G, h, "G, h", n)
     Qp, cp, Ap, bp, Gp, hp = (primal(v) for v in (Q, c, A, b, G, h))
-    Qs = (Qp + Qp.T) / 2
+    Qs = Qp + Qp.T
+    Qs *= 0.5
     m = G.shape[0]
     if m == 0:
         kkt = _factor_equality(Qs, cp, Ap, bp)
@@ -253,7 +339,7 @@ def _polish(
     G: np.ndarray,
     h: np.ndarray,
     active: np.ndarray,
-) -> tuple[np.ndarray, KKTFactor]:
+) -> tuple[np.ndarray, Factor]:
     """Solve the equality QP of the active set the interior-point method found, and certify it:
     inactive constraints hold and active multipliers are >= 0, so (x, y, z) satisfies the full
     KKT conditions to rounding. Weakly active constraints (z_i = 0 = slack_i) warn and are
@@ -265,10 +351,10 @@ def _polish(
     for _ in range(2):
         idx = np.flatnonzero(active)
         kkt = _factor_equality(Qs, c, np.concatenate([A, G[idx]]), np.concatenate([b, h[idx]]))
-        sol = kkt.solve(np.concatenate([-c, b, h[idx]]))
+        x, y = kkt.solve_xy(-c, np.concatenate([b, h[idx]]))
         z = np.zeros(active.shape)
-        z[idx] = sol[c.size + p :]
-        slack = h - G @ sol[: c.size]
+        z[idx] = y[p:]
+        slack = h - G @ x
         weak_active = active & (z <= weak_tol)
         weak |= weak_active | (~active & (slack <= weak_tol))
         if not weak_active.any():
@@ -294,8 +380,13 @@ def _polish(
     return np.flatnonzero(active), kkt
 
 
-def _factor_equality(Qs: np.ndarray, c: np.ndarray, A: np.ndarray, b: np.ndarray) -> KKTFactor:
-    """The KKT factorization; wrong inertia or a singular K is diagnosed as a specific error."""
+def _factor_equality(Qs: np.ndarray, c: np.ndarray, A: np.ndarray, b: np.ndarray) -> Factor:
+    """The KKT factorization: by block elimination when Q is positive definite and A has
+    well-conditioned full row rank (SchurKKT), else LDL^T of K, whose inertia certifies a unique
+    minimizer; wrong inertia or a singular K is diagnosed as a specific error."""
+    schur = SchurKKT.of(Qs, A)
+    if schur is not None:
+        return schur
     n, p = Qs.shape[0], A.shape[0]
     K = _kkt(Qs, A)
     kkt = KKTFactor(K)
