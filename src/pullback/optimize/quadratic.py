@@ -1,6 +1,7 @@
 """pullback.optimize (rules, stage ④): qp, min 1/2 x^T Q x + c^T x s.t. A x = b, G x <= h. An
-interior-point method finds the active set on plain numbers; one symmetric (LDL^T) factorization
-of the active KKT matrix serves the solution and every derivative (docs/derivations/qp.md)."""
+interior-point method finds the active set on plain numbers; one factorization of the active KKT
+matrix (Cholesky of Q and of the Schur complement when Q is positive definite, else LDL^T of the
+whole matrix) serves the solution and every derivative (docs/derivations/qp.md)."""
 
 from __future__ import annotations
 
@@ -36,27 +37,34 @@ class QPSolution(NamedTuple):
     z: Any
 
 
+_RCOND = 1e-8  # the Schur path needs Q and S this well conditioned (reciprocal, 1-norm estimate)
+_REFINE = 1e-3  # below this reciprocal condition, each Schur solve takes one refinement step
+_potrf, _potrs, _pocon, _trtrs, _lange = scipy.linalg.lapack.get_lapack_funcs(
+    ("potrf", "potrs", "pocon", "trtrs", "lange"), dtype=np.float64
+)
+_sytrf, _sytrf_lwork, _sytrs = scipy.linalg.lapack.get_lapack_funcs(
+    ("sytrf", "sytrf_lwork", "sytrs"), dtype=np.float64
+)
+
+
 # ---- factorizations of a KKT matrix ------------------------------------------------------------
 class KKTFactor:
-    """K = [[Q, A^T], [A, 0]] = P^T L D L^T P (Bunch-Kaufman, scipy.linalg.ldl), with its inertia.
+    """K = [[Q, A^T], [A, 0]] = P L D L^T P^T (Bunch-Kaufman, LAPACK sytrf), with its inertia.
 
-    Solves K z = r with two triangular solves and one tridiagonal solve. K is symmetric, so the
-    same factorization solves the transposed systems of the backward pass. The general path: any
-    symmetric K, and its inertia tells which error to raise when there is no unique minimizer.
+    D is block diagonal with 1x1 and 2x2 blocks; each solve is one sytrs call. K is symmetric,
+    so the same factorization solves the transposed systems of the backward pass. The general
+    path: any symmetric K, and its inertia tells which error to raise when there is no unique
+    minimizer.
     """
 
     def __init__(self, K: np.ndarray) -> None:
-        lu, d, perm = scipy.linalg.ldl(K, lower=True, hermitian=True, check_finite=False)
-        self.perm = perm
-        self.L = lu[perm]  # unit lower triangular
+        K = np.asarray(K, dtype=np.float64)
         self.n = K.shape[0]
-        ab = np.zeros((3, self.n))
-        ab[0, 1:] = np.diag(d, 1)
-        ab[1] = np.diag(d)
-        ab[2, :-1] = np.diag(d, -1)
-        self.ab = ab
-        self.eigs = _block_eigenvalues(d)
-        scale = np.max(np.abs(K)) if K.size else 1.0
+        # K is symmetric, so K.T is the same matrix in Fortran order (no transposing copy).
+        lwork = int(_sytrf_lwork(self.n, lower=1)[0])  # blocked: much faster than the default
+        self.ldu, self.ipiv, _ = _sytrf(K.T, lower=1, lwork=max(lwork, 1))  # info > 0: D singular
+        self.eigs = _block_eigenvalues(self.ldu, self.ipiv)
+        scale = _lange("M", K.T) if K.size else 1.0  # max |K_ij|
         self.tiny = 100 * max(self.n, 1) * np.finfo(float).eps * max(scale, 1e-300)
 
     def inertia(self) -> tuple[int, int, int]:
@@ -68,28 +76,12 @@ class KKTFactor:
     def solve(self, r: np.ndarray) -> np.ndarray:
         if self.n == 0:
             return np.zeros(0)
-        y = scipy.linalg.solve_triangular(
-            self.L, r[self.perm], lower=True, unit_diagonal=True, check_finite=False
-        )
-        u = scipy.linalg.solve_banded((1, 1), self.ab, y, check_finite=False)
-        v = scipy.linalg.solve_triangular(
-            self.L, u, lower=True, trans="T", unit_diagonal=True, check_finite=False
-        )
-        z = np.empty_like(v)
-        z[self.perm] = v
-        return z
+        return _sytrs(self.ldu, self.ipiv, r, lower=1)[0]
 
     def solve_xy(self, r1: np.ndarray, r2: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(x, y) with K [x; y] = [r1; r2]."""
         z = self.solve(np.concatenate([r1, r2]))
         return z[: r1.shape[0]], z[r1.shape[0] :]
-
-
-_RCOND = 1e-8  # the Schur path needs Q and S this well conditioned (reciprocal, 1-norm estimate)
-_REFINE = 1e-3  # below this reciprocal condition, each Schur solve takes one refinement step
-_potrf, _potrs, _pocon, _trtrs, _lange = scipy.linalg.lapack.get_lapack_funcs(
-    ("potrf", "potrs", "pocon", "trtrs", "lange"), dtype=np.float64
-)
 
 
 class SchurKKT:
@@ -165,16 +157,20 @@ class SchurKKT:
 Factor = KKTFactor | SchurKKT
 
 
-def _block_eigenvalues(d: np.ndarray) -> np.ndarray:
-    """Eigenvalues of the block-diagonal D of an LDL^T factorization (1x1 and 2x2 blocks)."""
-    n = d.shape[0]
-    if n == 0:
-        return np.zeros(0)
-    diag, off = np.diag(d), np.diag(d, 1)
-    starts = np.flatnonzero(off != 0)
-    in_block = np.zeros(n, bool)
+def _block_eigenvalues(ldu: np.ndarray, ipiv: np.ndarray) -> np.ndarray:
+    """Eigenvalues of D in sytrf's lower L D L^T: 1x1 blocks on the diagonal of ldu; a 2x2 block
+    [[a, b], [b, c]] at k, k+1 where ipiv[k] = ipiv[k+1] < 0 (b = ldu[k+1, k]). Runs of
+    negative ipiv entries pair up from their start."""
+    diag = np.diagonal(ldu)
+    neg = np.flatnonzero(ipiv < 0)
+    if neg.size == 0:
+        return diag.copy()
+    brk = np.flatnonzero(np.r_[True, np.diff(neg) != 1])  # where each run of negatives starts
+    offset = np.arange(neg.size) - np.repeat(brk, np.diff(np.r_[brk, neg.size]))
+    starts = neg[offset % 2 == 0]
+    in_block = np.zeros(diag.shape[0], bool)
     in_block[starts] = in_block[starts + 1] = True
-    a, b, c = diag[starts], off[starts], diag[starts + 1]
+    a, b, c = diag[starts], ldu[starts + 1, starts], diag[starts + 1]
     mid, rad = (a + c) / 2, np.hypot((a - c) / 2, b)
     return np.concatenate([diag[~in_block], mid + rad, mid - rad])
 
@@ -289,7 +285,8 @@ def qp(
     Returns QPSolution(x, y, z): the minimizer and the multipliers of the equality and inequality
     constraints (Q x + c + A^T y + G^T z = 0, z >= 0). Only the symmetric part of Q enters the
     problem, so the gradient with respect to Q is symmetric. Without inequalities the KKT system
-    is factorized once (LDL^T) and that factorization serves the solution, the JVP and the VJP;
+    is factorized once (Cholesky of Q and of A Q^-1 A^T when Q is positive definite, else LDL^T)
+    and that factorization serves the solution, the JVP and the VJP;
     with inequalities an interior-point method (Mehrotra predictor-corrector, to `tol`) finds the
     active set and the derivative is that of the equality QP of the active constraints.
     Raises InfeasibleError, UnboundedError, NonConvexError, ConvergenceError (with `.residual`),
