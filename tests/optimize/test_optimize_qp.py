@@ -97,6 +97,22 @@ def test_kkt_factor_solves_and_counts_inertia():
     assert f.inertia() == (6, 3, 0)
 
 
+def test_kkt_factor_inertia_with_2x2_pivots():
+    """Q = 0 forces 2x2 pivots in Bunch-Kaufman; the inertia read off the packed D matches the
+    eigenvalues of K (an indefinite Q too), and the solve is exact to rounding."""
+    rng = np.random.default_rng(7)
+    for Q in (np.zeros((5, 5)), np.diag([3.0, -2.0, 1.0, 0.5, -1.0, 2.0, 4.0, -0.5])):
+        n = Q.shape[0]
+        K = kkt_matrix(Q, rng.standard_normal((5, n)))
+        f = KKTFactor(K)
+        assert np.any(f.ipiv < 0) or Q.any()
+        ev = np.linalg.eigvalsh(K)
+        assert np.min(np.abs(ev)) > 1e-3  # K is nonsingular: the count is unambiguous
+        assert f.inertia() == (int(np.sum(ev > 0)), int(np.sum(ev < 0)), 0)
+        r = rng.standard_normal(n + 5)
+        np.testing.assert_allclose(K @ f.solve(r), r, atol=1e-12)
+
+
 def kkt_matrix(Q, A):
     p = A.shape[0]
     return np.block([[(Q + Q.T) / 2, A.T], [A, np.zeros((p, p))]])
