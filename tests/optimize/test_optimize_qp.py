@@ -13,7 +13,7 @@ from pullback.errors import (
     SingularJacobianError,
     UnboundedError,
 )
-from pullback.optimize import qp
+from pullback.optimize import qp, quadratic
 from pullback.optimize.quadratic import KKTFactor, SchurKKT, _factor_equality
 from pullback.testing import generators
 
@@ -146,6 +146,18 @@ def test_schur_refines_when_Q_is_ill_conditioned():
     z = f.solve(r)
     assert np.max(np.abs(K @ z - r)) < 1e-14 * np.max(np.abs(K)) * np.max(np.abs(z))
     np.testing.assert_allclose(z, KKTFactor(K).solve(r), rtol=0, atol=1e-8 * np.max(np.abs(z)))
+
+
+def test_refined_schur_path_check_grads_order_2(monkeypatch):
+    """The refinement step inside every solve (forced here on a well-conditioned problem, where
+    finite differences are reliable) keeps the derivatives exact to order 2."""
+    monkeypatch.setattr(quadratic, "_REFINE", 2.0)
+    args = eq_problem(seed=4)
+    assert SchurKKT.of(args[0], args[2]).refine
+    rows = pb.check_grads(
+        lambda Q, c, A, b: tuple(qp(Q, c, A, b)[:2]), args, order=2, structure={0: "symmetric"}
+    )
+    assert all(r.ok for r in rows)
 
 
 def test_singular_or_indefinite_Q_falls_back_to_ldl():
