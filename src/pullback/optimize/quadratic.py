@@ -102,24 +102,29 @@ class SchurKKT:
 
     def __init__(
         self,
-        Q: np.ndarray,
+        Q: np.ndarray | None,
         A: np.ndarray,
         L: np.ndarray,
         W: np.ndarray,
         R: np.ndarray,
-        refine: bool,
     ) -> None:
-        self.Q, self.A, self.L, self.W, self.R, self.refine = Q, A, L, W, R, refine
+        self.Q, self.A, self.L, self.W, self.R = Q, A, L, W, R
+        self.refine = Q is not None  # Q_s, kept only for the refinement step
 
     @classmethod
-    def of(cls, Qs: np.ndarray, A: np.ndarray) -> SchurKKT | None:
-        n, p = Qs.shape[0], A.shape[0]
+    def of(cls, Q: np.ndarray, A: np.ndarray) -> SchurKKT | None:
+        """The factor of the KKT matrix of Q_s = (Q + Q^T)/2 and A, or None (see the class)."""
+        n, p = Q.shape[0], A.shape[0]
         if n == 0 or p > n:
             return None
-        Qs, A = np.asarray(Qs, dtype=np.float64), np.asarray(A, dtype=np.float64)
-        # Q_s is symmetric, so its transpose is the same matrix in Fortran order (no copy).
-        L, info = _potrf(Qs.T, lower=1, clean=0)
-        rcond = _pocon(L, _lange("1", Qs.T), uplo="L")[0] if info == 0 else 0.0
+        A = np.asarray(A, dtype=np.float64)
+        # Q_s in a buffer of our own, factored in place: Q_s is symmetric, so its transpose is
+        # the same matrix in Fortran order. (One n x n array per call, not two: fewer fresh
+        # pages for the allocator to fault in.)
+        Qs = _sym(Q)
+        qnorm = _lange("1", Qs.T)
+        L, info = _potrf(Qs.T, lower=1, clean=0, overwrite_a=1)
+        rcond = _pocon(L, qnorm, uplo="L")[0] if info == 0 else 0.0
         if not rcond > _RCOND:
             return None
         W, R = np.zeros((n, 0)), np.zeros((0, 0))
@@ -131,7 +136,7 @@ class SchurKKT:
             if not rcond_s > _RCOND:
                 return None
             rcond = min(rcond, rcond_s)
-        return cls(Qs, A, L, W, R, rcond < _REFINE)
+        return cls(_sym(Q) if rcond < _REFINE else None, A, L, W, R)
 
     def _solve(self, r1: np.ndarray, r2: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         u = _trtrs(self.L, r1, lower=1)[0]
@@ -144,7 +149,7 @@ class SchurKKT:
     def solve_xy(self, r1: np.ndarray, r2: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(x, y) with K [x; y] = [r1; r2]."""
         x, y = self._solve(r1, r2)
-        if self.refine:  # one step: K [dx; dy] = r - K [x; y]
+        if self.Q is not None:  # one refinement step: K [dx; dy] = r - K [x; y]
             dx, dy = self._solve(r1 - self.Q @ x - self.A.T @ y, r2 - self.A @ x)
             x, y = x + dx, y + dy
         return x, y
@@ -155,6 +160,13 @@ class SchurKKT:
 
 
 Factor = KKTFactor | SchurKKT
+
+
+def _sym(Q: np.ndarray) -> np.ndarray:
+    """Q_s = (Q + Q^T)/2 in float64, a new array (exactly Q when Q is exactly symmetric)."""
+    Qs = np.add(Q, Q.T, dtype=np.float64)
+    Qs *= 0.5
+    return Qs
 
 
 def _block_eigenvalues(ldu: np.ndarray, ipiv: np.ndarray) -> np.ndarray:
@@ -308,13 +320,12 @@ def qp(
     A, b = _pair(A, b, "A, b", n)
     G, h = _pair(G, h, "G, h", n)
     Qp, cp, Ap, bp, Gp, hp = (primal(v) for v in (Q, c, A, b, G, h))
-    Qs = Qp + Qp.T
-    Qs *= 0.5
     m = G.shape[0]
     if m == 0:
-        kkt = _factor_equality(Qs, cp, Ap, bp)
+        kkt = _factor_equality(Qp, cp, Ap, bp)
         x, y = _eq_qp.bind(Q, c, A, b, kkt=kkt)
         return QPSolution(x, y, np.zeros(0))
+    Qs = _sym(Qp)
     _check_convex(Qs)
     _, _, zs, ss = _interior_point(Qs, cp, Ap, bp, Gp, hp, tol, maxiter)
     idx, kkt = _polish(Qs, cp, Ap, bp, Gp, hp, zs > ss)
@@ -377,13 +388,15 @@ def _polish(
     return np.flatnonzero(active), kkt
 
 
-def _factor_equality(Qs: np.ndarray, c: np.ndarray, A: np.ndarray, b: np.ndarray) -> Factor:
-    """The KKT factorization: by block elimination when Q is positive definite and A has
-    well-conditioned full row rank (SchurKKT), else LDL^T of K, whose inertia certifies a unique
-    minimizer; wrong inertia or a singular K is diagnosed as a specific error."""
-    schur = SchurKKT.of(Qs, A)
+def _factor_equality(Q: np.ndarray, c: np.ndarray, A: np.ndarray, b: np.ndarray) -> Factor:
+    """The factorization of the KKT matrix of Q_s = (Q + Q^T)/2 and A: by block elimination
+    when Q_s is positive definite and A has well-conditioned full row rank (SchurKKT), else
+    LDL^T of K, whose inertia certifies a unique minimizer; wrong inertia or a singular K is
+    diagnosed as a specific error."""
+    schur = SchurKKT.of(Q, A)
     if schur is not None:
         return schur
+    Qs = _sym(Q)
     n, p = Qs.shape[0], A.shape[0]
     K = _kkt(Qs, A)
     kkt = KKTFactor(K)
