@@ -85,19 +85,20 @@ class KKTFactor:
 
 
 class SchurKKT:
-    """K = [[Q, A^T], [A, 0]] by block elimination when Q is positive definite (the common case):
+    """K = [[Q_s, A^T], [A, 0]] by block elimination when Q_s is positive definite (the usual
+    case):
 
-    Q = L L^T (Cholesky),  W = L^-1 A^T,  S = A Q^-1 A^T = W^T W = R R^T (Cholesky), and
+    Q_s = L L^T (Cholesky),  W = L^-1 A^T,  S = A Q_s^-1 A^T = W^T W = R R^T (Cholesky), and
     K [x; y] = [r1; r2]  <=>  u = L^-1 r1,  S y = W^T u - r2,  x = L^-T (u - W y).
 
     An n^3/3 + n^2 p factorization instead of the (n+p)^3/3 of K itself, and each solve is two
-    triangular solves with L, two products with W and a p x p solve. Q and S positive definite
+    triangular solves with L, two products with W and a p x p solve. Q_s and S positive definite
     give K the inertia (n, p, 0) (Sylvester's law on the block LDL^T), so the problem has a
-    unique minimizer. `SchurKKT.of` returns None when Q or S is not positive definite or is
+    unique minimizer. `SchurKKT.of` returns None when Q_s or S is not positive definite or is
     ill-conditioned (reciprocal condition estimate below _RCOND); then KKTFactor takes over.
-    Block elimination is not backward stable when Q is ill-conditioned (its residual grows like
-    cond(Q) eps, where LDL^T's does not), so below _REFINE each solve takes one step of iterative
-    refinement with K, which restores a residual at rounding level.
+    Block elimination is not backward stable when Q_s is ill-conditioned (its residual grows like
+    cond(Q_s) eps, where LDL^T's does not), so below _REFINE each solve takes one step of
+    iterative refinement with K, which restores a residual at rounding level (qp.md).
     """
 
     def __init__(
