@@ -13,8 +13,8 @@ from pullback.errors import (
     SingularJacobianError,
     UnboundedError,
 )
-from pullback.optimize import qp
-from pullback.optimize.quadratic import KKTFactor
+from pullback.optimize import qp, quadratic
+from pullback.optimize.quadratic import KKTFactor, SchurKKT, _factor_equality
 from pullback.testing import generators
 
 
@@ -95,6 +95,102 @@ def test_kkt_factor_solves_and_counts_inertia():
     r = np.arange(9.0)
     np.testing.assert_allclose(K @ f.solve(r), r, atol=1e-12)
     assert f.inertia() == (6, 3, 0)
+
+
+def test_kkt_factor_inertia_with_2x2_pivots():
+    """Q = 0 forces 2x2 pivots in Bunch-Kaufman; the inertia read off the packed D matches the
+    eigenvalues of K (an indefinite Q too), and the solve is exact to rounding."""
+    rng = np.random.default_rng(7)
+    for Q in (np.zeros((5, 5)), np.diag([3.0, -2.0, 1.0, 0.5, -1.0, 2.0, 4.0, -0.5])):
+        n = Q.shape[0]
+        K = kkt_matrix(Q, rng.standard_normal((5, n)))
+        f = KKTFactor(K)
+        assert np.any(f.ipiv < 0) or Q.any()
+        ev = np.linalg.eigvalsh(K)
+        assert np.min(np.abs(ev)) > 1e-3  # K is nonsingular: the count is unambiguous
+        assert f.inertia() == (int(np.sum(ev > 0)), int(np.sum(ev < 0)), 0)
+        r = rng.standard_normal(n + 5)
+        np.testing.assert_allclose(K @ f.solve(r), r, atol=1e-12)
+
+
+def kkt_matrix(Q, A):
+    p = A.shape[0]
+    return np.block([[(Q + Q.T) / 2, A.T], [A, np.zeros((p, p))]])
+
+
+def test_schur_factor_is_the_fast_path_and_solves_like_ldl():
+    """Q positive definite and A of full row rank: block elimination, to rounding."""
+    Q, c, A, b = eq_problem(n=30, p=7, seed=3)
+    f = _factor_equality(Q, c, A, b)
+    assert isinstance(f, SchurKKT) and not f.refine
+    K = kkt_matrix(Q, A)
+    r = np.random.default_rng(0).standard_normal(37)
+    z = f.solve(r)
+    np.testing.assert_allclose(z, np.linalg.solve(K, r), rtol=1e-12, atol=1e-12)
+    assert np.max(np.abs(K @ z - r)) < 1e-13 * np.max(np.abs(K)) * np.max(np.abs(z))
+
+
+def test_schur_refines_when_Q_is_ill_conditioned():
+    """cond(Q) = 1e6: one refinement step brings the residual to rounding level (without it,
+    block elimination leaves about cond(Q) eps); the answer matches the LDL^T path."""
+    rng = np.random.default_rng(1)
+    n, p = 40, 6
+    U = np.linalg.qr(rng.standard_normal((n, n)))[0]
+    Q = U @ np.diag(np.logspace(0, -6, n)) @ U.T
+    Q = (Q + Q.T) / 2
+    A = rng.standard_normal((p, n))
+    f = SchurKKT.of(Q, A)
+    assert f is not None and f.refine
+    K = kkt_matrix(Q, A)
+    r = K @ rng.standard_normal(n + p)
+    z = f.solve(r)
+    assert np.max(np.abs(K @ z - r)) < 1e-14 * np.max(np.abs(K)) * np.max(np.abs(z))
+    np.testing.assert_allclose(z, KKTFactor(K).solve(r), rtol=0, atol=1e-8 * np.max(np.abs(z)))
+
+
+def test_refined_schur_path_check_grads_order_2(monkeypatch):
+    """The refinement step inside every solve (forced here on a well-conditioned problem, where
+    finite differences are reliable) keeps the derivatives exact to order 2."""
+    monkeypatch.setattr(quadratic, "_REFINE", 2.0)
+    args = eq_problem(seed=4)
+    assert SchurKKT.of(args[0], args[2]).refine
+    rows = pb.check_grads(
+        lambda Q, c, A, b: tuple(qp(Q, c, A, b)[:2]), args, order=2, structure={0: "symmetric"}
+    )
+    assert all(r.ok for r in rows)
+
+
+def test_singular_or_indefinite_Q_falls_back_to_ldl():
+    """Q singular (or indefinite) but positive definite on null(A): a unique minimizer that
+    block elimination cannot reach; the LDL^T path solves it, derivatives included."""
+    A = np.array([[0.3, 0.0, 0.0, 0.0, 1.0], [0.0, 1.0, 0.0, 0.5, 0.2]])
+    c, b = np.array([1.0, -0.5, 0.3, 0.8, -1.2]), np.array([0.4, -0.7])
+    for d5 in (0.0, -0.5):  # null(A) has x5 = -0.3 x1: curvature x1^2 (1 + 0.09 d5) > 0
+        Q = np.diag([1.0, 2.0, 1.5, 1.0, d5])
+        assert SchurKKT.of(Q, A) is None
+        assert isinstance(_factor_equality(Q, c, A, b), KKTFactor)
+        x, y, _ = qp(Q, c, A, b)
+        np.testing.assert_allclose(Q @ x + c + A.T @ y, 0, atol=1e-12)
+        np.testing.assert_allclose(A @ x, b, atol=1e-12)
+        rows = pb.check_grads(
+            lambda Q, c, A, b: tuple(qp(Q, c, A, b)[:2]),
+            (Q, c, A, b),
+            order=2,
+            structure={0: "symmetric"},
+        )
+        assert all(r.ok for r in rows)
+
+
+def test_unconstrained_qp_and_its_gradient():
+    """No constraints: x = -Q^-1 c (the Schur path with p = 0); d sum(x^2)/dc = -2 Q^-1 x."""
+    Q, c, _, _ = eq_problem(n=8)
+    x, y, z = qp(Q, c)
+    np.testing.assert_allclose(x, -np.linalg.solve(Q, c), rtol=1e-13)
+    assert y.shape == (0,) and z.shape == (0,)
+    g = pb.grad(lambda c: np.sum(qp(Q, c).x ** 2))(c)
+    np.testing.assert_allclose(g, -2 * np.linalg.solve(Q, x), rtol=1e-12)
+    rows = pb.check_grads(lambda Q, c: qp(Q, c).x, (Q, c), order=2, structure={0: "symmetric"})
+    assert all(r.ok for r in rows)
 
 
 # ---- inequalities ----

@@ -1,6 +1,7 @@
 """pullback.optimize (rules, stage ④): qp, min 1/2 x^T Q x + c^T x s.t. A x = b, G x <= h. An
-interior-point method finds the active set on plain numbers; one symmetric (LDL^T) factorization
-of the active KKT matrix serves the solution and every derivative (docs/derivations/qp.md)."""
+interior-point method finds the active set on plain numbers; one factorization of the active KKT
+matrix (Cholesky of Q and of the Schur complement when Q is positive definite, else LDL^T of the
+whole matrix) serves the solution and every derivative (docs/derivations/qp.md)."""
 
 from __future__ import annotations
 
@@ -36,26 +37,34 @@ class QPSolution(NamedTuple):
     z: Any
 
 
-# ---- one symmetric factorization of a KKT matrix ----------------------------------------------
-class KKTFactor:
-    """K = [[Q, A^T], [A, 0]] = P^T L D L^T P (Bunch-Kaufman, scipy.linalg.ldl), with its inertia.
+_RCOND = 1e-8  # the Schur path needs Q and S this well conditioned (reciprocal, 1-norm estimate)
+_REFINE = 1e-3  # below this reciprocal condition, each Schur solve takes one refinement step
+_potrf, _potrs, _pocon, _trtrs, _lange = scipy.linalg.lapack.get_lapack_funcs(
+    ("potrf", "potrs", "pocon", "trtrs", "lange"), dtype=np.float64
+)
+_sytrf, _sytrf_lwork, _sytrs = scipy.linalg.lapack.get_lapack_funcs(
+    ("sytrf", "sytrf_lwork", "sytrs"), dtype=np.float64
+)
 
-    Solves K z = r with two triangular solves and one tridiagonal solve. K is symmetric, so the
-    same factorization solves the transposed systems of the backward pass.
+
+# ---- factorizations of a KKT matrix ------------------------------------------------------------
+class KKTFactor:
+    """K = [[Q, A^T], [A, 0]] = P L D L^T P^T (Bunch-Kaufman, LAPACK sytrf), with its inertia.
+
+    D is block diagonal with 1x1 and 2x2 blocks; each solve is one sytrs call. K is symmetric,
+    so the same factorization solves the transposed systems of the backward pass. The general
+    path: any symmetric K, and its inertia tells which error to raise when there is no unique
+    minimizer.
     """
 
     def __init__(self, K: np.ndarray) -> None:
-        lu, d, perm = scipy.linalg.ldl(K, lower=True, hermitian=True, check_finite=False)
-        self.perm = perm
-        self.L = lu[perm]  # unit lower triangular
+        K = np.asarray(K, dtype=np.float64)
         self.n = K.shape[0]
-        ab = np.zeros((3, self.n))
-        ab[0, 1:] = np.diag(d, 1)
-        ab[1] = np.diag(d)
-        ab[2, :-1] = np.diag(d, -1)
-        self.ab = ab
-        self.eigs = _block_eigenvalues(d)
-        scale = np.max(np.abs(K)) if K.size else 1.0
+        # K is symmetric, so K.T is the same matrix in Fortran order (no transposing copy).
+        lwork = int(_sytrf_lwork(self.n, lower=1)[0])  # blocked: much faster than the default
+        self.ldu, self.ipiv, _ = _sytrf(K.T, lower=1, lwork=max(lwork, 1))  # info > 0: D singular
+        self.eigs = _block_eigenvalues(self.ldu, self.ipiv)
+        scale = _lange("M", K.T) if K.size else 1.0  # max |K_ij|
         self.tiny = 100 * max(self.n, 1) * np.finfo(float).eps * max(scale, 1e-300)
 
     def inertia(self) -> tuple[int, int, int]:
@@ -67,28 +76,114 @@ class KKTFactor:
     def solve(self, r: np.ndarray) -> np.ndarray:
         if self.n == 0:
             return np.zeros(0)
-        y = scipy.linalg.solve_triangular(
-            self.L, r[self.perm], lower=True, unit_diagonal=True, check_finite=False
-        )
-        u = scipy.linalg.solve_banded((1, 1), self.ab, y, check_finite=False)
-        v = scipy.linalg.solve_triangular(
-            self.L, u, lower=True, trans="T", unit_diagonal=True, check_finite=False
-        )
-        z = np.empty_like(v)
-        z[self.perm] = v
-        return z
+        return _sytrs(self.ldu, self.ipiv, r, lower=1)[0]
+
+    def solve_xy(self, r1: np.ndarray, r2: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(x, y) with K [x; y] = [r1; r2]."""
+        z = self.solve(np.concatenate([r1, r2]))
+        return z[: r1.shape[0]], z[r1.shape[0] :]
 
 
-def _block_eigenvalues(d: np.ndarray) -> np.ndarray:
-    """Eigenvalues of the block-diagonal D of an LDL^T factorization (1x1 and 2x2 blocks)."""
-    n = d.shape[0]
-    if n == 0:
-        return np.zeros(0)
-    diag, off = np.diag(d), np.diag(d, 1)
-    starts = np.flatnonzero(off != 0)
-    in_block = np.zeros(n, bool)
+class SchurKKT:
+    """K = [[Q_s, A^T], [A, 0]] by block elimination when Q_s is positive definite (the usual
+    case):
+
+    Q_s = L L^T (Cholesky),  W = L^-1 A^T,  S = A Q_s^-1 A^T = W^T W = R R^T (Cholesky), and
+    K [x; y] = [r1; r2]  <=>  u = L^-1 r1,  S y = W^T u - r2,  x = L^-T (u - W y).
+
+    An n^3/3 + n^2 p factorization instead of the (n+p)^3/3 of K itself, and each solve is two
+    triangular solves with L, two products with W and a p x p solve. Q_s and S positive definite
+    give K the inertia (n, p, 0) (Sylvester's law on the block LDL^T), so the problem has a
+    unique minimizer. `SchurKKT.of` returns None when Q_s or S is not positive definite or is
+    ill-conditioned (reciprocal condition estimate below _RCOND); then KKTFactor takes over.
+    Block elimination is not backward stable when Q_s is ill-conditioned (its residual grows like
+    cond(Q_s) eps, where LDL^T's does not), so below _REFINE each solve takes one step of
+    iterative refinement with K, which restores a residual at rounding level (qp.md).
+    """
+
+    def __init__(
+        self,
+        Q: np.ndarray | None,
+        A: np.ndarray,
+        L: np.ndarray,
+        W: np.ndarray,
+        R: np.ndarray,
+    ) -> None:
+        self.Q, self.A, self.L, self.W, self.R = Q, A, L, W, R
+        self.refine = Q is not None  # Q_s, kept only for the refinement step
+
+    @classmethod
+    def of(cls, Q: np.ndarray, A: np.ndarray) -> SchurKKT | None:
+        """The factor of the KKT matrix of Q_s = (Q + Q^T)/2 and A, or None (see the class)."""
+        n, p = Q.shape[0], A.shape[0]
+        if n == 0 or p > n:
+            return None
+        A = np.asarray(A, dtype=np.float64)
+        # Q_s in a buffer of our own, factored in place: Q_s is symmetric, so its transpose is
+        # the same matrix in Fortran order. (One n x n array per call, not two: fewer fresh
+        # pages for the allocator to fault in.)
+        Qs = _sym(Q)
+        qnorm = _lange("1", Qs.T)
+        L, info = _potrf(Qs.T, lower=1, clean=0, overwrite_a=1)
+        rcond = _pocon(L, qnorm, uplo="L")[0] if info == 0 else 0.0
+        if not rcond > _RCOND:
+            return None
+        W, R = np.zeros((n, 0)), np.zeros((0, 0))
+        if p:
+            W = _trtrs(L, A.T, lower=1)[0]
+            S = W.T @ W
+            R, info = _potrf(S, lower=1, clean=0)
+            rcond_s = _pocon(R, _lange("1", S), uplo="L")[0] if info == 0 else 0.0
+            if not rcond_s > _RCOND:
+                return None
+            rcond = min(rcond, rcond_s)
+        return cls(_sym(Q) if rcond < _REFINE else None, A, L, W, R)
+
+    def _solve(self, r1: np.ndarray, r2: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        u = _trtrs(self.L, r1, lower=1)[0]
+        y = np.zeros(0)
+        if self.R.shape[0]:
+            y = _potrs(self.R, self.W.T @ u - r2, lower=1)[0]
+            u = u - self.W @ y
+        return _trtrs(self.L, u, lower=1, trans=1)[0], y
+
+    def solve_xy(self, r1: np.ndarray, r2: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(x, y) with K [x; y] = [r1; r2]."""
+        x, y = self._solve(r1, r2)
+        if self.Q is not None:  # one refinement step: K [dx; dy] = r - K [x; y]
+            dx, dy = self._solve(r1 - self.Q @ x - self.A.T @ y, r2 - self.A @ x)
+            x, y = x + dx, y + dy
+        return x, y
+
+    def solve(self, r: np.ndarray) -> np.ndarray:
+        n = self.L.shape[0]
+        return np.concatenate(self.solve_xy(r[:n], r[n:]))
+
+
+Factor = KKTFactor | SchurKKT
+
+
+def _sym(Q: np.ndarray) -> np.ndarray:
+    """Q_s = (Q + Q^T)/2 in float64, a new array (exactly Q when Q is exactly symmetric)."""
+    Qs = np.add(Q, Q.T, dtype=np.float64)
+    Qs *= 0.5
+    return Qs
+
+
+def _block_eigenvalues(ldu: np.ndarray, ipiv: np.ndarray) -> np.ndarray:
+    """Eigenvalues of D in sytrf's lower L D L^T: 1x1 blocks on the diagonal of ldu; a 2x2 block
+    [[a, b], [b, c]] at k, k+1 where ipiv[k] = ipiv[k+1] < 0 (b = ldu[k+1, k]). Runs of
+    negative ipiv entries pair up from their start."""
+    diag = np.diagonal(ldu)
+    neg = np.flatnonzero(ipiv < 0)
+    if neg.size == 0:
+        return diag.copy()
+    brk = np.flatnonzero(np.r_[True, np.diff(neg) != 1])  # where each run of negatives starts
+    offset = np.arange(neg.size) - np.repeat(brk, np.diff(np.r_[brk, neg.size]))
+    starts = neg[offset % 2 == 0]
+    in_block = np.zeros(diag.shape[0], bool)
     in_block[starts] = in_block[starts + 1] = True
-    a, b, c = diag[starts], off[starts], diag[starts + 1]
+    a, b, c = diag[starts], ldu[starts + 1, starts], diag[starts + 1]
     mid, rad = (a + c) / 2, np.hypot((a - c) / 2, b)
     return np.concatenate([diag[~in_block], mid + rad, mid - rad])
 
@@ -113,13 +208,11 @@ def _make_eq_rule() -> Rule:
     """
     rule: Rule
 
-    def fwd(Q: Any, c: Any, A: Any, b: Any, *, kkt: KKTFactor) -> tuple[Any, Any]:
+    def fwd(Q: Any, c: Any, A: Any, b: Any, *, kkt: Factor) -> tuple[Any, Any]:
         if any(isinstance(v, Traced) for v in (Q, c, A, b)):  # lower levels apply the rule too
             x, y = rule.bind(Q, c, A, b, kkt=kkt)
         else:
-            n = c.shape[0]
-            z = kkt.solve(np.concatenate([-c, b]))
-            x, y = z[:n], z[n:]
+            x, y = kkt.solve_xy(-c, b)
         return (x, y), (Q, A, x, y, kkt)
 
     def jvp_(res: Any, Qdot: Any, cdot: Any, Adot: Any, bdot: Any) -> tuple[Any, Any]:
@@ -139,8 +232,9 @@ def _make_eq_rule() -> Rule:
         xbar = np.zeros(x.shape) if xbar is None else xbar
         ybar = np.zeros(y.shape) if ybar is None else ybar
         wx, wy = rule.bind(Q, -xbar, A, ybar, kkt=kkt)  # K w = [xbar; ybar]
-        Qbar = -(np.outer(wx, x) + np.outer(x, wx)) / 2
-        Abar = -(np.outer(wy, x) + np.outer(y, wx))
+        M = np.outer(-0.5 * wx, x)
+        Qbar = M + M.T  # -(w_x x^T + x w_x^T)/2, exactly symmetric
+        Abar = np.outer(-wy, x) - np.outer(y, wx)
         return Qbar, -wx, Abar, wy
 
     rule = Rule("optimize.eq_qp", fwd, jvp_, vjp_, multiple_results=True)
@@ -204,7 +298,8 @@ def qp(
     Returns QPSolution(x, y, z): the minimizer and the multipliers of the equality and inequality
     constraints (Q x + c + A^T y + G^T z = 0, z >= 0). Only the symmetric part of Q enters the
     problem, so the gradient with respect to Q is symmetric. Without inequalities the KKT system
-    is factorized once (LDL^T) and that factorization serves the solution, the JVP and the VJP;
+    is factorized once (Cholesky of Q and of A Q^-1 A^T when Q is positive definite, else LDL^T)
+    and that factorization serves the solution, the JVP and the VJP;
     with inequalities an interior-point method (Mehrotra predictor-corrector, to `tol`) finds the
     active set and the derivative is that of the equality QP of the active constraints.
     Raises InfeasibleError, UnboundedError, NonConvexError, ConvergenceError (with `.residual`),
@@ -226,12 +321,12 @@ def qp(
     A, b = _pair(A, b, "A, b", n)
     G, h = _pair(G, h, "G, h", n)
     Qp, cp, Ap, bp, Gp, hp = (primal(v) for v in (Q, c, A, b, G, h))
-    Qs = (Qp + Qp.T) / 2
     m = G.shape[0]
     if m == 0:
-        kkt = _factor_equality(Qs, cp, Ap, bp)
+        kkt = _factor_equality(Qp, cp, Ap, bp)
         x, y = _eq_qp.bind(Q, c, A, b, kkt=kkt)
         return QPSolution(x, y, np.zeros(0))
+    Qs = _sym(Qp)
     _check_convex(Qs)
     _, _, zs, ss = _interior_point(Qs, cp, Ap, bp, Gp, hp, tol, maxiter)
     idx, kkt = _polish(Qs, cp, Ap, bp, Gp, hp, zs > ss)
@@ -253,7 +348,7 @@ def _polish(
     G: np.ndarray,
     h: np.ndarray,
     active: np.ndarray,
-) -> tuple[np.ndarray, KKTFactor]:
+) -> tuple[np.ndarray, Factor]:
     """Solve the equality QP of the active set the interior-point method found, and certify it:
     inactive constraints hold and active multipliers are >= 0, so (x, y, z) satisfies the full
     KKT conditions to rounding. Weakly active constraints (z_i = 0 = slack_i) warn and are
@@ -265,10 +360,10 @@ def _polish(
     for _ in range(2):
         idx = np.flatnonzero(active)
         kkt = _factor_equality(Qs, c, np.concatenate([A, G[idx]]), np.concatenate([b, h[idx]]))
-        sol = kkt.solve(np.concatenate([-c, b, h[idx]]))
+        x, y = kkt.solve_xy(-c, np.concatenate([b, h[idx]]))
         z = np.zeros(active.shape)
-        z[idx] = sol[c.size + p :]
-        slack = h - G @ sol[: c.size]
+        z[idx] = y[p:]
+        slack = h - G @ x
         weak_active = active & (z <= weak_tol)
         weak |= weak_active | (~active & (slack <= weak_tol))
         if not weak_active.any():
@@ -294,8 +389,15 @@ def _polish(
     return np.flatnonzero(active), kkt
 
 
-def _factor_equality(Qs: np.ndarray, c: np.ndarray, A: np.ndarray, b: np.ndarray) -> KKTFactor:
-    """The KKT factorization; wrong inertia or a singular K is diagnosed as a specific error."""
+def _factor_equality(Q: np.ndarray, c: np.ndarray, A: np.ndarray, b: np.ndarray) -> Factor:
+    """The factorization of the KKT matrix of Q_s = (Q + Q^T)/2 and A: by block elimination
+    when Q_s is positive definite and A has well-conditioned full row rank (SchurKKT), else
+    LDL^T of K, whose inertia certifies a unique minimizer; wrong inertia or a singular K is
+    diagnosed as a specific error."""
+    schur = SchurKKT.of(Q, A)
+    if schur is not None:
+        return schur
+    Qs = _sym(Q)
     n, p = Qs.shape[0], A.shape[0]
     K = _kkt(Qs, A)
     kkt = KKTFactor(K)
