@@ -63,6 +63,7 @@ for _fn in (
 ):  # fmt: skip
     nondifferentiable(_fn)
 del _fn
+nondifferentiable(np.linalg.matrix_rank)  # an integer count of singular values above a tolerance
 
 
 def is_nondifferentiable(handler: object) -> bool:

@@ -16,7 +16,7 @@ import numpy as np
 import scipy.special as sc
 from numpy.lib.array_utils import normalize_axis_tuple
 
-from ..core import Rule, Traced, primal
+from ..core import Rule, Traced, primal, register
 from ..errors import UnsupportedFunctionError
 from ..extend import as_array, elementwise, unbroadcast
 
@@ -88,6 +88,7 @@ elementwise(
 
 # ---- Bessel functions (derivatives from the recurrences, e.g. 2 I_v' = I_(v-1) + I_(v+1)) -----
 elementwise(sc.i0, lambda x, y: sc.i1(x))
+register(np.i0, lambda x: sc.i0(as_array(x)))  # numpy.i0 is the same function: d i0 = i1
 elementwise(sc.i1, lambda x, y: (sc.i0(x) + sc.iv(2, x)) / 2)
 elementwise(
     sc.iv, _no_derivative(sc.iv, "v"), lambda v, x, y: (sc.iv(v - 1, x) + sc.iv(v + 1, x)) / 2

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 import scipy.special as sc
 
 from ...rules import special as ps
@@ -55,6 +56,7 @@ OPS: list[OpInfo] = [
     _unary("zeta(3, q)", lambda q: sc.zeta(3.0, q), POS, covers=(sc._ufuncs._zeta,)),
     _unary("i0", sc.i0),
     _unary("i1", sc.i1),
+    _unary("numpy i0", np.i0, covers=(np.i0,)),
     _unary("iv(1.5, x)", _order(sc.iv, 1.5), POS, covers=(sc.iv,)),
     _unary("i0e", sc.i0e, POS),
     _unary("i1e", sc.i1e, POS),
