@@ -170,6 +170,41 @@ elementwise(
     lambda v, x, y: (sc.modstruve(v - 1, x) + sc.modstruve(v + 1, x) + _struve_c(v, x)) / 2,
 )
 
+# integrals of Struve functions: int_0^x H_0, int_0^x L_0, int_x^inf H_0(t) / t dt
+elementwise(sc.itstruve0, lambda x, y: _like(sc.struve(0.0, x), y))
+elementwise(sc.itmodstruve0, lambda x, y: _like(sc.modstruve(0.0, x), y))
+elementwise(sc.it2struve0, lambda x, y: _like(-sc.struve(0.0, x) / x, y))
+# Kelvin functions: ber' = berp, and from x^2 w'' + x w' - i x^2 w = 0 (w = ber + i bei):
+# ber'' = -ber'/x - bei, bei'' = -bei'/x + ber (the same for ker + i kei)
+elementwise(sc.ber, lambda x, y: sc.berp(x))
+elementwise(sc.bei, lambda x, y: sc.beip(x))
+elementwise(sc.berp, lambda x, y: -y / x - sc.bei(x))
+elementwise(sc.beip, lambda x, y: -y / x + sc.ber(x))
+elementwise(sc.ker, lambda x, y: sc.kerp(x))
+elementwise(sc.kei, lambda x, y: sc.keip(x))
+elementwise(sc.kerp, lambda x, y: -y / x - sc.kei(x))
+elementwise(sc.keip, lambda x, y: -y / x + sc.ker(x))
+# Wright's generalized Bessel function: d/dx Phi(a, b; x) = Phi(a, a + b; x)
+elementwise(
+    sc.wright_bessel,
+    _no_derivative(sc.wright_bessel, "a"),
+    _no_derivative(sc.wright_bessel, "b"),
+    lambda a, b, x, y: sc.wright_bessel(a, a + b, x),
+)
+elementwise(
+    sc.log_wright_bessel,
+    _no_derivative(sc.log_wright_bessel, "a"),
+    _no_derivative(sc.log_wright_bessel, "b"),
+    lambda a, b, x, y: np.exp(sc.log_wright_bessel(a, a + b, x) - y),
+)
+# associated Legendre P_v^m: (x^2 - 1) dP/dx = v x P_v^m - (v + m) P_(v-1)^m
+elementwise(
+    sc.lpmv,
+    _no_derivative(sc.lpmv, "m"),
+    _no_derivative(sc.lpmv, "v"),
+    lambda m, v, x, y: (v * x * y - (v + m) * sc.lpmv(m, v - 1, x)) / (x * x - 1),
+)
+
 # ---- exponential integrals and friends ---------------------------------------------------------
 elementwise(sc.exp1, lambda x, y: -np.exp(-x) / x)  # E1(x) = int_x^inf e^-t / t dt
 elementwise(sc.expi, lambda x, y: np.exp(x) / x)
@@ -380,6 +415,32 @@ elementwise(
     _no_derivative(sc.nbdtrc, "n"),
     lambda k, n, p, y: -_dbetainc(np.floor(n), _fk(k), p, y),
 )
+# inverse cdfs in the probability: dx/dp = 1 / (dcdf/dx at x = y, the output)
+elementwise(
+    sc.fdtri,
+    _no_derivative(sc.fdtri, "dfn"),
+    _no_derivative(sc.fdtri, "dfd"),
+    lambda dfn, dfd, p, y: 1 / _dfdtr(dfn, dfd, y, y),
+)
+elementwise(
+    sc.gdtrix,
+    _no_derivative(sc.gdtrix, "a"),
+    _no_derivative(sc.gdtrix, "b"),
+    lambda a, b, p, y: 1 / (a * _dgammainc(b, a * y, y)),
+)
+elementwise(
+    sc.bdtri,
+    _no_derivative(sc.bdtri, "k"),
+    _no_derivative(sc.bdtri, "n"),
+    lambda k, n, q, y: -1 / _dbdtr(k, n, y, y),
+)
+elementwise(
+    sc.nbdtri,
+    _no_derivative(sc.nbdtri, "k"),
+    _no_derivative(sc.nbdtri, "n"),
+    lambda k, n, q, y: 1 / _dbetainc(np.floor(n), _fk(k), y, y),
+)
+elementwise(sc.pdtri, _no_derivative(sc.pdtri, "k"), lambda k, q, y: -1 / _dgammainc(_fk(k), y, y))
 # ndtri_exp(y) = ndtri(exp(y)): d/dy = exp(y) / pdf(x)
 elementwise(sc.ndtri_exp, lambda t, y: np.exp(t + 0.5 * y * y + LOG_SQRT_2PI))
 # owens_t(h, a) = 1/(2 pi) int_0^a exp(-h^2 (1 + t^2) / 2) / (1 + t^2) dt:

@@ -206,6 +206,21 @@ OPS: list[OpInfo] = [
         skips={"float32": "SciPy's float32 loop takes k and n as floats and warns (deprecated)"},
     ),
     _unary("ndtri_exp", sc.ndtri_exp, (-2.0, -0.2)),
+    _last("fdtri", sc.fdtri, (3.0, 5.0), (0.2, 0.8)),
+    _last("gdtrix", sc.gdtrix, (1.5, 2.5), (0.3, 0.7)),
+    _last("bdtri", sc.bdtri, (2, 6), (0.2, 0.8), skips={"float32": "no float32 loop for int k"}),
+    _last("nbdtri", sc.nbdtri, (2, 3), (0.2, 0.8), skips={"float32": "no float32 loop for int k"}),
+    _last("pdtri", sc.pdtri, (2,), (0.2, 0.8), skips={"float32": "no float32 loop for int k"}),
+    _unary("itstruve0", sc.itstruve0, POS),
+    _unary("itmodstruve0", sc.itmodstruve0, POS),
+    _unary("it2struve0", sc.it2struve0, POS),
+    *(
+        _unary(f.__name__, f, (0.5, 3.0))
+        for f in (sc.ber, sc.bei, sc.berp, sc.beip, sc.ker, sc.kei, sc.kerp, sc.keip)
+    ),
+    _last("wright_bessel", sc.wright_bessel, (0.5, 1.5), POS),
+    _last("log_wright_bessel", sc.log_wright_bessel, (0.5, 1.5), POS),
+    _last("lpmv", sc.lpmv, (1.0, 2.5), (-0.8, 0.8)),
     OpInfo(
         "owens_t", sc.owens_t, (sc.owens_t,), shapes=BINARY_SHAPES, domain=((-2.0, 2.0), (-1.5, 2))
     ),
