@@ -941,7 +941,9 @@ def cond(x: Any, p: Any = None) -> Any:
     p = None, 2, -2: the ratio of extreme singular values, s_max / s_min (s_min / s_max for -2),
     from the SVD rule (any shape (..., m, n)); p = 'fro', 'nuc', 1, -1, inf, -inf:
     norm(A, p) * norm(inv(A), p) from the norm and inv rules (square matrices). A singular matrix
-    has an infinite condition number and no derivative: it raises LinearAlgebraError.
+    (for p = None, 2, -2: s_min <= max(m, n) eps s_max, matrix_rank's criterion) has an infinite
+    condition number and no derivative: it raises LinearAlgebraError
+    (docs/derivations/cond.md).
     """
     name = "numpy.linalg.cond"
     x = as_array(x)
@@ -955,7 +957,9 @@ def cond(x: Any, p: Any = None) -> Any:
         raise np.linalg.LinAlgError("cond is not defined on empty arrays")
     if p is None or (not isinstance(p, str) and p in (2, -2)):
         s = _singular_values(x)
-        if np.any(primal(s)[..., -1] == 0):
+        sp = primal(s)
+        tol = max(x.shape[-2:]) * np.finfo(sp.dtype).eps * sp[..., :1]
+        if np.any(sp[..., -1:] <= tol):  # numerically rank-deficient (matrix_rank's criterion)
             raise _singular(name, "a zero singular value: the condition number is infinite")
         s_max, s_min = s[..., 0], s[..., -1]
         return s_min / s_max if p == -2 else s_max / s_min  # kappa_2 = s_max / s_min
