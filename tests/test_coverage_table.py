@@ -41,6 +41,7 @@ def test_coverage_table_classifies_by_the_registry() -> None:
     assert script.status(np.argmax, "numpy") == script.NONDIFF
     assert script.status(np.put_along_axis, "numpy") == script.BOTH  # a write (rules/writes.py)
     assert script.status(np.zeros, "numpy") == script.NO_DISPATCH
-    assert script.status(np.polyfit, "numpy") == script.UNSUPPORTED
+    assert script.status(np.polyfit, "numpy") == script.BOTH
+    assert script.status(np.save, "numpy") == script.UNSUPPORTED
     names = script.public_callables("numpy")
     assert "sort" in names and "ndarray" not in names and "linalg" not in names

@@ -957,6 +957,104 @@ def _np_vector_norm(x: Any, /, *, axis: Any = None, keepdims: bool = False, ord:
     return _vector_norm(x, ord, axes, keepdims)
 
 
+# ---- cond: ||A|| ||A^-1|| (docs/derivations/cond.md) -------------------------------------------
+def cond(x: Any, p: Any = None) -> Any:
+    """numpy.linalg.cond, differentiable, batched over leading axes.
+
+    p = None, 2, -2: the ratio of extreme singular values, s_max / s_min (s_min / s_max for -2),
+    from the SVD rule (any shape (..., m, n)); p = 'fro', 'nuc', 1, -1, inf, -inf:
+    norm(A, p) * norm(inv(A), p) from the norm and inv rules (square matrices). A singular matrix
+    (for p = None, 2, -2: s_min <= max(m, n) eps s_max, matrix_rank's criterion) has an infinite
+    condition number and no derivative: it raises LinearAlgebraError
+    (docs/derivations/cond.md).
+    """
+    name = "numpy.linalg.cond"
+    x = as_array(x)
+    if x.dtype.kind not in "fc":
+        x = x.astype(np.float64)
+    if x.ndim < 2:
+        raise np.linalg.LinAlgError(
+            f"{x.ndim}-dimensional array given. Array must be at least two-dimensional"
+        )
+    if x.shape[-1] == 0 or x.shape[-2] == 0:
+        raise np.linalg.LinAlgError("cond is not defined on empty arrays")
+    if p is None or (not isinstance(p, str) and p in (2, -2)):
+        s = _singular_values(x)
+        sp = primal(s)
+        tol = max(x.shape[-2:]) * np.finfo(sp.dtype).eps * sp[..., :1]
+        if np.any(sp[..., -1:] <= tol):  # numerically rank-deficient (matrix_rank's criterion)
+            raise _singular(name, "a zero singular value: the condition number is infinite")
+        s_max, s_min = s[..., 0], s[..., -1]
+        return s_min / s_max if p == -2 else s_max / s_min  # kappa_2 = s_max / s_min
+    if p not in ("fro", "nuc", 1, -1, np.inf, -np.inf):
+        raise ValueError("Invalid norm order for matrices.")
+    _square(x, name)
+    y = inv(x, check_finite=False)
+    # kappa_p = ||A||_p ||A^-1||_p: the product rule through the norm and inv rules
+    return norm(x, p, (-2, -1), check_finite=False) * norm(y, p, (-2, -1), check_finite=False)
+
+
+# ---- tensorinv and tensorsolve: inv and solve on a reshaped matrix ------------------------------
+def tensorinv(a: Any, ind: int = 2) -> Any:
+    """numpy.linalg.tensorinv, differentiable: inv of a reshaped to (prod(shape[:ind]), -1),
+    reshaped to shape[ind:] + shape[:ind] (reshapes are linear, so the inv rule carries it)."""
+    a = as_array(a)
+    if ind <= 0:
+        raise ValueError("Invalid ind argument.")
+    oldshape = a.shape
+    invshape = oldshape[ind:] + oldshape[:ind]
+    rows = int(np.prod(oldshape[ind:], dtype=np.int64))
+    return np.reshape(_np_inv(np.reshape(a, (rows, -1))), invshape)
+
+
+def tensorsolve(a: Any, b: Any, axes: Any = None) -> Any:
+    """numpy.linalg.tensorsolve, differentiable: x with tensordot(a, x, x.ndim) = b, solved as
+    solve(A, ravel(b)) with A = a (axes moved to the end) reshaped to a square matrix."""
+    a, b = as_array(a), as_array(b)
+    an = a.ndim
+    if axes is not None:
+        order = list(range(an))
+        for k in axes:
+            order.remove(k)
+            order.insert(an, k)
+        a = np.transpose(a, order)
+    oldshape = a.shape[-(an - b.ndim) :]
+    n = int(np.prod(oldshape, dtype=np.int64))
+    if a.size != n * n:
+        raise np.linalg.LinAlgError(
+            "Input arrays must satisfy the requirement prod(a.shape[b.ndim:]) == "
+            "prod(a.shape[:b.ndim])"
+        )
+    x = _np_solve(np.reshape(a, (n, n)), np.ravel(b))
+    return np.reshape(x, oldshape)
+
+
+# ---- the array-API spellings in numpy.linalg: the same rules on the last two axes ---------------
+def _np_matrix_transpose(x: Any, /) -> Any:
+    x = as_array(x)
+    if x.ndim < 2:
+        raise ValueError("Input array must be at least 2-dimensional")
+    return np.swapaxes(x, -1, -2)
+
+
+def _np_diagonal(x: Any, /, *, offset: int = 0) -> Any:
+    return np.diagonal(as_array(x), offset, axis1=-2, axis2=-1)
+
+
+def _np_trace(x: Any, /, *, offset: int = 0, dtype: Any = None) -> Any:
+    return np.trace(as_array(x), offset, axis1=-2, axis2=-1, dtype=dtype)
+
+
+def _np_cross(x1: Any, x2: Any, /, *, axis: int = -1) -> Any:
+    x1, x2 = as_array(x1), as_array(x2)
+    if x1.shape[axis] != 3 or x2.shape[axis] != 3:
+        raise ValueError(
+            "Both input arrays must be (arrays of) 3-dimensional vectors, "
+            f"but they are {x1.shape[axis]} and {x2.shape[axis]} dimensional instead."
+        )
+    return np.cross(x1, x2, axis=axis)
+
+
 # ---- the plain NumPy spellings dispatch to the same rules --------------------------------------
 def _np_inv(a: Any) -> Any:
     return inv(a, check_finite=False)
@@ -977,3 +1075,10 @@ register(np.linalg.matrix_power, matrix_power)
 register(np.linalg.norm, _np_norm)
 register(np.linalg.matrix_norm, _np_matrix_norm)
 register(np.linalg.vector_norm, _np_vector_norm)
+register(np.linalg.cond, cond)
+register(np.linalg.tensorinv, tensorinv)
+register(np.linalg.tensorsolve, tensorsolve)
+register(np.linalg.matrix_transpose, _np_matrix_transpose)
+register(np.linalg.diagonal, _np_diagonal)
+register(np.linalg.trace, _np_trace)
+register(np.linalg.cross, _np_cross)

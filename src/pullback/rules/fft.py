@@ -1,12 +1,15 @@
 """Rules (stage ④) for numpy.fft. Every transform is linear, so each family is declared once with
 its transpose (`extend.linear`), and the transposes are transforms again: every order works.
 
-Three primitives cover the twelve functions, in n-dimensional form with explicit sizes `s`, `axes`
+Three primitives cover the fourteen functions, in n-dimensional form with explicit sizes `s`, `axes`
 and `norm` (the 1-D and 2-D functions are the same primitives on one or two axes):
 
   c2c   y = fftn(x) or ifftn(x)  transpose: the other direction with the dual norm, resized back
   r2c   y = rfftn(x)             transpose: zero-extend the half spectrum, ifftn, real part
   c2r   x = irfftn(y)            transpose: rfftn with the dual norm, interior bins weighted by 2
+
+hfft and ihfft are NumPy's own composites: hfft(a) = irfft(conj(a)), ihfft(x) = conj(rfft(x)),
+each with the dual norm.
 
 The dual of a norm swaps where the 1/n goes ("backward" <-> "forward", "ortho" is its own dual):
 the adjoint of the unnormalized DFT F is conj(F), which is the inverse transform without 1/n.
@@ -182,6 +185,22 @@ def _irfft2(a: Any, s: Any = None, axes: Any = (-2, -1), norm: Any = None, out: 
     return _irfftn(a, s, axes, norm, out)
 
 
+def _hfft(a: Any, n: Any = None, axis: int = -1, norm: Any = None, out: Any = None) -> Any:
+    """NumPy's definition: hfft(a, n, norm) = irfft(conj(a), n, norm') with the dual norm (the
+    1/n moves to the other direction), so the irfft rule differentiates it."""
+    _no_out(out)
+    a = as_array(a)
+    if n is None:
+        n = (a.shape[axis] - 1) * 2
+    return _irfft(np.conj(a), n, axis, DUAL[_norm(norm)])
+
+
+def _ihfft(a: Any, n: Any = None, axis: int = -1, norm: Any = None, out: Any = None) -> Any:
+    """NumPy's definition: ihfft(a, n, norm) = conj(rfft(a, n, norm')) with the dual norm."""
+    _no_out(out)
+    return np.conj(_rfft(a, n, axis, DUAL[_norm(norm)]))
+
+
 def _no_out(out: Any) -> None:
     if out is not None:
         raise TypeError("pullback's numpy.fft functions do not take out=; use the return value")
@@ -201,6 +220,8 @@ for _fn, _handler in (
     (np.fft.rfft2, _rfft2),
     (np.fft.irfft, _irfft),
     (np.fft.irfft2, _irfft2),
+    (np.fft.hfft, _hfft),
+    (np.fft.ihfft, _ihfft),
 ):
     register(_fn, _handler)
 

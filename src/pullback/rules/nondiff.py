@@ -5,6 +5,7 @@ them are zero by definition; control flow on their results works (eager tracing)
 from __future__ import annotations
 
 import numpy as np
+import scipy.special
 
 from ..extend import nondifferentiable
 
@@ -63,6 +64,9 @@ for _fn in (
 ):  # fmt: skip
     nondifferentiable(_fn)
 del _fn
+nondifferentiable(np.linalg.matrix_rank)  # an integer count of singular values above a tolerance
+nondifferentiable(scipy.special.gammasgn)  # the sign of Gamma(x): piecewise constant
+nondifferentiable(scipy.special.round)  # round half to even: piecewise constant
 
 
 def is_nondifferentiable(handler: object) -> bool:

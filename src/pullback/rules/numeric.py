@@ -1,6 +1,7 @@
 """Rules (stage ④) for numerical routines built from other rules: interp, convolve, correlate,
-polyval and the poly* helpers, cross, vander, cov, corrcoef. No new primitives: each is a
-composite of gathers, products and sums, so both modes and every order follow."""
+polyval and the poly* helpers (roots, polyfit, polydiv too), cross, vander, cov, corrcoef,
+real_if_close. No new primitives: each is a composite of gathers, products, sums, solves and
+eigenvalues, so both modes and every order follow."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from numpy.lib.array_utils import normalize_axis_index
 
 from ..core import primal, register
 from ..extend import as_array
+from ..linalg.solve import solve_triangular
 
 
 # ---- interp --------------------------------------------------------------------------------------
@@ -170,8 +172,149 @@ def _poly(seq_of_zeros: Any) -> Any:
     return a
 
 
+def _roots(p: Any) -> Any:
+    """The eigenvalues of the companion matrix of p (NumPy's construction): first row
+    -p[1:] / p[0], ones on the subdiagonal; leading zeros stripped on the values. The eig rule
+    differentiates them (distinct roots; a repeated root has no derivative). A trailing zero
+    coefficient stays in the matrix, so its root at 0 keeps its derivative -dp[-1] / p[-2]; the
+    roots are then put in NumPy's order (the other roots first, the zeros last)."""
+    p = np.atleast_1d(as_array(p))
+    if p.ndim != 1:
+        raise ValueError("Input must be a rank-1 array.")
+    pp = primal(p)
+    non_zero = np.nonzero(np.ravel(pp))[0]
+    if len(non_zero) == 0:
+        return np.array([])
+    p = p[int(non_zero[0]) :]
+    if p.dtype.kind not in "fc":
+        p = p.astype(float)
+    n = p.shape[0]
+    if n == 1:
+        return np.zeros(0, p.dtype)
+    first = -p[1:] / p[0]
+    a = np.concatenate([first[None, :], np.eye(n - 2, n - 1, dtype=first.dtype)], axis=0)
+    r = np.linalg.eigvals(a)
+    if int(non_zero[-1]) == len(pp) - 1:
+        return r
+    return r[_matching(primal(r), np.roots(pp))]
+
+
+def _matching(got: np.ndarray, want: np.ndarray) -> np.ndarray:
+    """The permutation that puts `got` (the same numbers to rounding) in the order of `want`."""
+    free = list(range(len(got)))
+    order = []
+    for w in want:
+        k = min(free, key=lambda i: abs(got[i] - w))
+        free.remove(k)
+        order.append(k)
+    return np.array(order, dtype=np.intp)
+
+
+def _polyfit(
+    x: Any,
+    y: Any,
+    deg: int,
+    rcond: Any = None,
+    full: bool = False,
+    w: Any = None,
+    cov: Any = False,
+) -> Any:
+    """NumPy's least-squares fit, differentiable in x, y and w: c = lstsq(V / scale, rhs) / scale
+    with V = vander(x, deg + 1) (rows weighted by w), through the vander and lstsq rules. With
+    full=True the residuals and singular values are differentiable too; with cov, the covariance
+    inv(V^T V) / (scale scale^T) * resids / (len(x) - order) is."""
+    order = int(deg) + 1
+    x, y = as_array(x) + 0.0, as_array(y) + 0.0
+    if deg < 0:
+        raise ValueError("expected deg >= 0")
+    if x.ndim != 1:
+        raise TypeError("expected 1D vector for x")
+    if x.size == 0:
+        raise TypeError("expected non-empty vector for x")
+    if y.ndim < 1 or y.ndim > 2:
+        raise TypeError("expected 1D or 2D array for y")
+    if x.shape[0] != y.shape[0]:
+        raise TypeError("expected x and y to have same length")
+    if rcond is None:
+        rcond = len(x) * np.finfo(x.dtype).eps
+    lhs, rhs = np.vander(x, order), y
+    if w is not None:
+        w = as_array(w) + 0.0
+        if w.ndim != 1:
+            raise TypeError("expected a 1-d array for weights")
+        if w.shape[0] != y.shape[0]:
+            raise TypeError("expected w and y to have the same length")
+        lhs = lhs * w[:, None]
+        rhs = rhs * (w[:, None] if rhs.ndim == 2 else w)
+    scale = np.sqrt(np.sum(lhs * lhs, axis=0))  # column scaling improves the conditioning
+    lhs = lhs / scale
+    c0, _, rank, _ = np.linalg.lstsq(lhs, rhs, rcond)
+    c = (c0.T / scale).T
+    if rank != order and not full:
+        warnings.warn("Polyfit may be poorly conditioned", np.exceptions.RankWarning, stacklevel=2)
+    if not full and not cov:
+        return c
+    resid = _residuals(lhs, rhs, c0, rank, order)
+    if full:
+        return c, resid, rank, np.linalg.svd(lhs, compute_uv=False), rcond
+    vbase = np.linalg.inv(lhs.T @ lhs) / np.outer(scale, scale)
+    if cov == "unscaled":
+        fac: Any = 1
+    else:
+        if len(x) <= order:
+            raise ValueError(
+                "the number of data points must exceed order to scale the covariance matrix"
+            )
+        fac = resid / (len(x) - order)
+    return (c, vbase * fac) if y.ndim == 1 else (c, vbase[:, :, None] * fac)
+
+
+def _residuals(lhs: Any, rhs: Any, c: Any, rank: int, order: int) -> Any:
+    """lstsq's residues, differentiable: sum of squared residuals per column when the fit has
+    full rank and more points than coefficients, else empty (as NumPy returns them)."""
+    if rank != order or lhs.shape[0] <= order:
+        return np.zeros(0, primal(lhs).dtype)
+    r = rhs - lhs @ c
+    return np.atleast_1d(np.sum(r * r, axis=0))
+
+
+def _polydiv(u: Any, v: Any) -> tuple[Any, Any]:
+    """u = q v + r. The quotient solves the lower-triangular Toeplitz system T q = u[:m-n+1],
+    T[i, j] = v[i - j] (the leading rows of the convolution q * v), through the triangular solve
+    rule; then r = u - q * v, with its leading (near-)zeros stripped as NumPy strips them
+    (decided on the values). Linear in u, rational in v (docs/derivations/polydiv.md)."""
+    u = np.atleast_1d(as_array(u)) + 0.0
+    v = np.atleast_1d(as_array(v)) + 0.0
+    dtype = np.result_type(primal(u), primal(v))
+    u, v = u.astype(dtype), v.astype(dtype)
+    up, vp = primal(u), primal(v)
+    if vp[0] == 0:
+        raise ZeroDivisionError(
+            "numpy.polydiv: the divisor's leading coefficient v[0] is zero (NumPy divides by it "
+            "and returns inf/nan). Strip the leading zeros of v first, e.g. v = np.trim_zeros(v, "
+            "'f')."
+        )
+    m, n = u.shape[0] - 1, v.shape[0] - 1
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        r_len = np.polydiv(up, vp)[1].shape[0]  # NumPy's stripping of the remainder's zeros
+    if m < n:
+        return np.zeros(1, dtype), u[u.shape[0] - r_len :]
+    k = m - n + 1
+    i = np.arange(k)
+    j = i[:, None] - i[None, :]
+    ids = np.where((j >= 0) & (j <= n), j, n + 1)
+    t = np.concatenate([v, np.zeros(1, dtype)])[ids]
+    q = solve_triangular(t, u[:k], lower=True, check_finite=False)  # T q = u[:k]
+    r = u - np.convolve(q, v)
+    return q, r[r.shape[0] - r_len :]
+
+
 register(np.polyval, _polyval)
 register(np.poly, _poly)
+register(np.roots, _roots)
+register(np.polyfit, _polyfit)
+register(np.polydiv, _polydiv)
 register(np.polyadd, _polyadd)
 register(np.polysub, _polysub)
 register(np.polymul, _polymul)
@@ -286,3 +429,19 @@ def _corrcoef(x: Any, y: Any = None, rowvar: bool = True, *, dtype: Any = None) 
 
 register(np.cov, _cov)
 register(np.corrcoef, _corrcoef)
+
+
+def _real_if_close(a: Any, tol: float = 100) -> Any:
+    """a.real when a is complex and every |imag| < tol (in machine epsilons when tol > 1),
+    decided on the values; a unchanged otherwise. np.real carries the derivative."""
+    a = as_array(a)
+    if a.dtype.kind != "c":
+        return a
+    if tol > 1:
+        tol = np.finfo(a.dtype).eps * tol
+    if np.all(np.abs(np.imag(primal(a))) < tol):
+        return np.real(a)
+    return a
+
+
+register(np.real_if_close, _real_if_close)

@@ -33,6 +33,16 @@ def _r2r(x: Any, **kw: Any) -> Any:
     return FFT.irfft(y * _spectrum_weight(y).astype(y.dtype), n=x.shape[-1])
 
 
+def _weighted(x: Any) -> Any:
+    """A complex Hermitian half-spectrum made from real x (hfft's input)."""
+    return x * _spectrum_weight(x).astype(np.result_type(x.dtype, np.complex64))
+
+
+def _parts(z: Any) -> Any:
+    """Real and imaginary parts side by side: a real output that sees both."""
+    return np.concatenate([np.real(z), 2.0 * np.imag(z)], axis=-1)
+
+
 OPS: list[OpInfo] = [
     OpInfo("fft/ifft", _c2c(FFT.fft, FFT.ifft), (FFT.fft, FFT.ifft), shapes=ND),
     OpInfo("fft n=8/ifft", _c2c(FFT.fft, FFT.ifft, n=8), (FFT.fft,), shapes=ND),
@@ -58,6 +68,27 @@ OPS: list[OpInfo] = [
         "rfftn/irfftn",
         lambda x: FFT.irfftn(FFT.rfftn(x, axes=(0, -1)) * (0.5 + 1j), s=(5, 7), axes=(0, -1)),
         (FFT.rfftn, FFT.irfftn),
+        shapes=ND2,
+    ),
+    OpInfo("hfft", lambda x: FFT.hfft(_weighted(x)), (FFT.hfft,), shapes=ND),
+    OpInfo(
+        "hfft n=7 ortho axis=0",
+        lambda x: FFT.hfft(_weighted(x), n=7, axis=0, norm="ortho"),
+        (FFT.hfft,),
+        shapes=ND2,
+    ),
+    OpInfo("hfft forward", lambda x: FFT.hfft(x, norm="forward"), (FFT.hfft,), shapes=ND),
+    OpInfo("ihfft", lambda x: _parts(FFT.ihfft(x)), (FFT.ihfft,), shapes=ND),
+    OpInfo(
+        "ihfft n=8 ortho",
+        lambda x: _parts(FFT.ihfft(x, n=8, norm="ortho")),
+        (FFT.ihfft,),
+        shapes=ND,
+    ),
+    OpInfo(
+        "ihfft forward axis=0",
+        lambda x: _parts(FFT.ihfft(x, axis=0, norm="forward")),
+        (FFT.ihfft,),
         shapes=ND2,
     ),
     OpInfo("fftshift", FFT.fftshift, (FFT.fftshift,), shapes=ND),

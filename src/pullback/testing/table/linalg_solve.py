@@ -148,6 +148,63 @@ def _norm(**kwargs: Any) -> Callable[..., Any]:
     return fn
 
 
+def _cond(p: Any) -> Callable[..., Any]:
+    def fn(x: Any) -> Any:
+        return np.linalg.cond(x, p)
+
+    return fn
+
+
+def _separated_gaps(v: np.ndarray, gap: float) -> bool:
+    v = np.sort(v, axis=-1)
+    return bool(np.all(np.diff(v, axis=-1) > gap))
+
+
+def _clear_of_kinks(a: np.ndarray) -> bool:
+    """Entries of A and A^-1 away from 0 (the abs kink); row sums, column sums and singular
+    values of both well apart (the max/min kinks of the 1- and inf-norms, the SVD's gaps);
+    condition number below 6 (a finite difference of cond(A) is accurate there)."""
+    if np.any(np.linalg.cond(a) > 6.0):
+        return False
+    for m in (a, np.linalg.inv(a)):
+        mag = np.abs(m) / np.max(np.abs(m), axis=(-2, -1), keepdims=True)
+        if np.any(mag < 0.08):
+            return False
+        sums = (np.sum(np.abs(m), axis=-2), np.sum(np.abs(m), axis=-1))
+        scale = np.max(sums[0])
+        if not all(_separated_gaps(t / scale, 0.05) for t in sums):
+            return False
+        if not _separated_gaps(np.linalg.svd(m, compute_uv=False), 0.2):
+            return False
+    return True
+
+
+def _cond_samples(rng: np.random.Generator, dtype: Any) -> list[tuple[Any, ...]]:
+    """A 3x3 matrix and a (2, 3, 3) batch, each drawn until it is clear of every kink."""
+    out = []
+    for batch in ((), (2,)):
+        while True:
+            a = gen.general(rng, 3, batch=batch) + 2.0 * np.eye(3)
+            if _clear_of_kinks(a):
+                out.append((a.astype(dtype),))
+                break
+    return out
+
+
+def _six(rng: np.random.Generator, dtype: Any) -> list[tuple[Any, ...]]:
+    """A well-conditioned 6x6 matrix (the tensor entries reshape it)."""
+    return [(gen.well_conditioned(rng, 6, dtype=dtype),)]
+
+
+def _six_rhs(rng: np.random.Generator, dtype: Any) -> list[tuple[Any, ...]]:
+    return [(gen.well_conditioned(rng, 6, dtype=dtype), _rhs(rng, (2, 3), dtype))]
+
+
+def _tensorsolve(a: Any, b: Any, axes: Any = None) -> Any:
+    """a reshaped to (2, 3, 2, 3): x of shape (2, 3) with tensordot(a, x, 2) = b."""
+    return np.linalg.tensorsolve(np.reshape(a, (2, 3, 2, 3)), b, axes=axes)
+
+
 _WELL = _square_samples(gen.well_conditioned)
 _WELL_A = _square_samples(gen.well_conditioned, rhs=False)
 _SPD = _square_samples(gen.spd)
@@ -247,6 +304,61 @@ OPS: list[OpInfo] = [
         lambda x: np.linalg.vector_norm(x, axis=(0, -1), ord=3, keepdims=True),
         (np.linalg.vector_norm,),
         samples=_MATRICES,
+    ),
+    *(
+        OpInfo(f"linalg.cond_{p}", _cond(p), (np.linalg.cond,), samples=_cond_samples)
+        for p in (None, 2, -2, "fro", "nuc", 1, -1, np.inf, -np.inf)
+    ),
+    OpInfo("linalg.cond_rectangular", np.linalg.cond, (np.linalg.cond,), samples=_rect(4, 3)),
+    OpInfo(
+        "linalg.tensorinv",
+        lambda a: np.linalg.tensorinv(np.reshape(a, (2, 3, 6))),
+        (np.linalg.tensorinv,),
+        samples=_six,
+    ),
+    OpInfo(
+        "linalg.tensorinv_ind1",
+        lambda a: np.linalg.tensorinv(np.reshape(a, (6, 3, 2)), ind=1),
+        (np.linalg.tensorinv,),
+        samples=_six,
+    ),
+    OpInfo("linalg.tensorsolve", _tensorsolve, (np.linalg.tensorsolve,), samples=_six_rhs),
+    OpInfo(
+        "linalg.tensorsolve_axes",
+        lambda a, b: _tensorsolve(a, b, axes=(0,)),
+        (np.linalg.tensorsolve,),
+        samples=_six_rhs,
+    ),
+    # the array-API spellings: the shape and contraction rules on the last two axes
+    OpInfo(
+        "linalg.matrix_transpose",
+        np.linalg.matrix_transpose,
+        (np.linalg.matrix_transpose,),
+        shapes=(((2, 3),), ((4, 2, 3),)),
+    ),
+    OpInfo(
+        "linalg.diagonal",
+        lambda x: np.linalg.diagonal(x, offset=1),
+        (np.linalg.diagonal,),
+        shapes=(((3, 3),), ((4, 2, 3),)),
+    ),
+    OpInfo(
+        "linalg.trace",
+        lambda x: np.linalg.trace(x, offset=-1),
+        (np.linalg.trace,),
+        shapes=(((3, 3),), ((4, 2, 3),)),
+    ),
+    OpInfo(
+        "linalg.cross",
+        np.linalg.cross,
+        (np.linalg.cross,),
+        shapes=(((3,), (3,)), ((4, 3), (3,)), ((2, 3), (2, 3))),
+    ),
+    OpInfo(
+        "linalg.cross_axis",
+        lambda a, b: np.linalg.cross(a, b, axis=0),
+        (np.linalg.cross,),
+        shapes=(((3, 2), (3, 2)),),
     ),
 ]
 NONDIFF: list[NondiffInfo] = []

@@ -92,4 +92,5 @@ NONDIFF += [
     NondiffInfo("array_str", np.array_str, (np.array_str,)),
     NondiffInfo("einsum_path", lambda x: np.einsum_path("ij,kj->ik", x, x)[0], (np.einsum_path,)),
     NondiffInfo("common_type", lambda x: np.common_type(x).__name__, (np.common_type,)),
+    NondiffInfo("linalg.matrix_rank", np.linalg.matrix_rank, (np.linalg.matrix_rank,)),
 ]

@@ -37,6 +37,43 @@ def _cross2(a: Any, b: Any) -> Any:
 
 VECTORS = (((3,), (3,)), ((4, 3), (3,)), ((2, 3), (2, 3)))
 
+
+def _parts(z: Any) -> Any:
+    """Real and imaginary parts side by side (a real output that sees both)."""
+    return np.concatenate([np.real(z), 2.0 * np.imag(z)])
+
+
+def _roots_samples(rng: np.random.Generator, dtype: Any) -> list[tuple[Any, ...]]:
+    """Distinct roots: three real ones, a complex pair with a real one, and a trailing zero."""
+    real = np.poly([-1.5, 0.4, 1.2]) * 0.7
+    pair = np.poly([0.5 + 1.0j, 0.5 - 1.0j, -1.0]).real
+    return [(real.astype(dtype),), (pair.astype(dtype),), (np.append(pair, 0.0).astype(dtype),)]
+
+
+def _polyfit_samples(rng: np.random.Generator, dtype: Any) -> list[tuple[Any, ...]]:
+    x = np.linspace(-1.0, 1.5, 7) + rng.uniform(-0.1, 0.1, 7)
+    return [(x.astype(dtype), rng.standard_normal(7).astype(dtype))]
+
+
+def _polyfit_w(x: Any, y: Any) -> Any:
+    return np.polyfit(x, np.stack([y, y * y], axis=1), 2, w=1.0 + x * x)
+
+
+def _polyfit_full(x: Any, y: Any) -> Any:
+    c, resid, _, s, _ = np.polyfit(x, y, 2, full=True)
+    return np.concatenate([c, resid, s])
+
+
+def _polyfit_cov(x: Any, y: Any) -> Any:
+    c, v = np.polyfit(x, y, 1, cov=True)
+    return np.concatenate([c, np.ravel(v)])
+
+
+def _polydiv(u: Any, v: Any) -> Any:
+    q, r = np.polydiv(u, v)
+    return np.concatenate([q, r])
+
+
 OPS: list[OpInfo] = [
     OpInfo("interp", lambda x: np.interp(x, XP, FP), (np.interp,), samples=_interp_x),
     OpInfo("interp_fp_left_right", _interp_all, (np.interp,), samples=_interp_all_samples),
@@ -68,6 +105,29 @@ OPS: list[OpInfo] = [
     OpInfo("polyder", lambda p: np.polyder(p, 2), (np.polyder,), shapes=(((4,),), ((2,),))),
     OpInfo("polyint", lambda p, k: np.polyint(p, 2, k), (np.polyint,), shapes=(((3,), (2,)),)),
     OpInfo("poly", np.poly, (np.poly,), shapes=(((1,),), ((3,),))),
+    OpInfo("roots", lambda p: _parts(np.roots(p)), (np.roots,), samples=_roots_samples),
+    OpInfo("polyfit", lambda x, y: np.polyfit(x, y, 2), (np.polyfit,), samples=_polyfit_samples),
+    OpInfo("polyfit_w_2d", _polyfit_w, (np.polyfit,), samples=_polyfit_samples),
+    OpInfo("polyfit_full", _polyfit_full, (np.polyfit,), samples=_polyfit_samples),
+    OpInfo("polyfit_cov", _polyfit_cov, (np.polyfit,), samples=_polyfit_samples),
+    OpInfo(
+        "polydiv",
+        _polydiv,
+        (np.polydiv,),
+        shapes=(((2,), (4,)), ((4,), (1,)), ((3,), (3,)), ((5,), (3,))),
+        domain=((-2.0, 2.0), (0.5, 2.0)),
+        skips={
+            "float32": "NumPy strips the remainder's leading entries below atol=1e-8, under "
+            "float32 rounding, so its length changes within a finite-difference step"
+        },
+    ),
+    OpInfo("real_if_close", lambda x: np.real_if_close(x + 0j), (np.real_if_close,)),
+    OpInfo("real_if_close_real", np.real_if_close, (np.real_if_close,)),
+    OpInfo(
+        "real_if_close_complex",
+        lambda x: _parts(np.ravel(np.real_if_close(x * (1.0 + 1.0j)))),
+        (np.real_if_close,),
+    ),
     OpInfo("vander", np.vander, (np.vander,), shapes=(((3,),),)),
     OpInfo(
         "vander_increasing",
