@@ -68,6 +68,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         # BLAS reads its thread count when NumPy is first imported: start afresh with it set.
         env = {**os.environ, **dict.fromkeys(_THREADS, "1")}
         env.setdefault("XLA_FLAGS", "--xla_cpu_multi_thread_eigen=false")
+        # glibc returns freed heap tops to the OS and the next call faults the pages back in
+        # (~1 us each here), which swings ratios by 20-40% depending on call order.
+        env.setdefault("MALLOC_MMAP_THRESHOLD_", str(2**28))
+        env.setdefault("MALLOC_TRIM_THRESHOLD_", str(2**30))
         cmd = [sys.executable, "-m", "pullback", "bench", *argv]
         return subprocess.call(cmd, env=env)
 

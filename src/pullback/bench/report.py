@@ -180,33 +180,44 @@ numbers to read).
 
 ## Where the time goes
 
-**W1 (per-op overhead).** Measured on a quiet machine with `cProfile` and `timeit` (Python 3.11,
-x in R^10): the plain NumPy chain costs 0.36 us per op; pullback's traced forward pass 1.85 us
-and its backward sweep 1.3 us per op (3.2 us in all, from 3.4 before the hot-path work). One
-traced `np.sin(x)` costs 1.64 us: 0.34 the ufunc itself, about 0.55 NumPy's `__array_ufunc__`
-protocol, 0.15 building the `Node`, 0.13 the `ReverseTraced`, the rest `Rule.bind`,
-`ReverseTrace.process` and the rule's `fwd` wrapper. In the sweep, a `sin` node's vjp costs
-0.72 us (0.55 of it NumPy: `cos` and a multiply) and a `x * c` node's 0.8 us (0.41 NumPy), plus
-about 0.2 us of heap and dictionary work per node. The floor of this design (a Python object per
-op in each direction and one extra NumPy call per derivative) is therefore about 2.5 us per op;
-2.0 needs the node merged into the traced value and the elementwise wrappers of `extend.py`
-flattened. Python 3.11 detail: a list comprehension costs a function call there, so the hot
-loops of `core/` are plain `for` loops.
+**W1 (per-op overhead).** Measured with CPU time, the minimum of 21 samples (Python 3.11,
+x in R^10, garbage collection off): pullback's forward record costs 1.3 us per op and its
+backward sweep 0.95 (2.4 in all, from 2.9 before the second hot-path round); the same NumPy calls
+alone cost 0.67. Operators and plain ufunc calls reach their rule through `Rule.bind1` / `bind2`
+(the trace choice of `bind` with exact arguments), the `Node` and the traced value are built
+without `__init__`, and a waiting node holds its cotangent in a slot instead of a dictionary.
+What remains: building and freeing two Python objects per op (about 0.25), trace selection and
+`process` (0.25), the rule's `fwd` wrapper (0.08), the sweep's heap and bookkeeping (0.24) and the
+Python around each vjp (0.37, of which `unbroadcast`'s shape and dtype check is 0.15). The floor
+of this design is therefore about 2.3 us per op: 2.0 needs one object per op (the node merged
+into the traced value, which the functional writes, rebinding a value to a new node, rule out
+today) or the sweep in compiled code. Python 3.11 detail: a list comprehension costs a function
+call there, so the hot loops of `core/` are plain `for` loops.
 
-**W5, W6 (Jacobians, Hessians).** `jacfwd` and `jacrev` record the function once and then run one
-forward (or backward) sweep per input (or output) element over the recorded graph, finding the
-graph's order once and seeding only the leaf (or output) concerned. Each sweep is a handful of
-small NumPy calls with about 1 us of Python around each, so a 10-sweep Jacobian of a two-op
-function costs about 15-20 sweeps' worth of overhead against a closed form that is two NumPy
-calls: 6-20x, not 5x, and the Hessian (200 sweeps over the gradient's graph, each a few
-matrix-vector products) about 20x. Reaching 5x needs sweeps that carry many tangents at once
-(matrix-matrix products instead of matrix-vector ones). The rule contract does not allow that
-today: a rule's jvp and vjp are written for one tangent of the input's shape, and a leading batch
-axis is silently misread by shape-polymorphic code (`unbroadcast` would sum it away, `matmul` of
-a (m, n) matrix with (k, n) tangents is wrong or fails). The planned design: a per-rule flag for
-jvps (and vjps) vetted to accept a leading batch axis, and a sweep that falls back, node by node,
-to one call per tangent for every rule without it, so that the result is always right and the
-vetted rules (elementwise, matmul, reshapes, reductions) make it fast.
+**W5, W6 (Jacobians, Hessians).** `jacfwd` and `jacrev` record the function once and then sweep
+the recorded graph with a whole batch of basis vectors at once (`core/batching.py`): a tangent or
+cotangent carries a leading batch axis, shape (B, *value.shape), so a Jacobian of R^10 -> R^1000
+is one forward sweep whose matmul is a matrix-matrix product, not ten sweeps of matrix-vector
+products. Rules opt in with a batched jvp/vjp (`extend.defbatch`; `elementwise` and `linear`
+declare theirs): elementwise ops lift each tangent to (B, 1, ..., 1, *x.shape) and broadcast,
+matmul/dot/einsum, the reductions and the shape ops shift their axes by one. A node whose rule has
+no batched form (linalg, fft, custom rules) calls its ordinary rule once per row and stacks the
+results, so the answer is always the per-direction one (tests/test_batched_jacobians.py compares
+the two on every OpInfo entry). The Hessian is forward over reverse: the reverse pass's vjps are
+recorded as ordinary ops, so one batched forward sweep through them gives all 200 columns.
+Batches are chunked to about 2^22 tangent elements per node; the remaining cost is the recording
+(about half of W5's time) and, in W6, the two matrix-matrix products forward-over-reverse needs
+against the closed form's one.
+
+**W7 (QP layer).** `optimize.qp` factors an equality KKT system with positive definite Q by
+block elimination: a Cholesky of Q and of the Schur complement A Q^-1 A^T (about n^3/3 + n^2 p
+flops instead of (n+p)^3/3), gated by LAPACK condition estimates, with one refinement step when
+ill-conditioned and LAPACK's sytrf LDL^T as the general path; the JVP and VJP reuse the same
+factors. The "KKT solve" row differentiates a user's own np.linalg.solve of the assembled KKT
+matrix: its arithmetic alone (the loss symmetrizes Q, assembles K with four concatenations)
+is 1.09x the hand-written gradient, and about 25 traced operations add the rest. The runner sets
+glibc's MALLOC_MMAP_THRESHOLD_ and MALLOC_TRIM_THRESHOLD_ high: freed heap tops returned to the
+OS and faulted back in (about 1 us a page here) otherwise swing these ratios by 20-40%.
 
 **W8 (memory).** Residuals are dropped as the backward sweep passes each node, so pullback's
 peak stays at the hand-written backward pass's (0.99x).

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from ..core import primal, register
-from ..extend import Rule, as_array, linear
+from ..extend import Rule, as_array, defbatch, linear
 
 
 def _is_complex(x: Any) -> bool:
@@ -135,3 +135,9 @@ def _absolute(x: Any, /, **kwargs: Any) -> Any:
 
 
 register(np.absolute, _absolute)  # also numpy.abs and abs(x)
+
+# Jacobians (core/batching.py): these rules act elementwise on (co)tangents, so a leading batch
+# axis of directions, shape (B, *x.shape), broadcasts through them unchanged.
+for _rule in (REAL, IMAG, CONJ):
+    defbatch(_rule, _rule.jvp, _rule.vjp)
+defbatch(ABSOLUTE, _abs_jvp, (_abs_vjp,))

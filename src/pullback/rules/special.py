@@ -16,9 +16,9 @@ import numpy as np
 import scipy.special as sc
 from numpy.lib.array_utils import normalize_axis_tuple
 
-from ..core import Rule, Traced, primal, register
+from ..core import Rule, Traced, batching, primal, register
 from ..errors import UnsupportedFunctionError
-from ..extend import as_array, elementwise, unbroadcast
+from ..extend import as_array, defbatch, elementwise, unbroadcast
 
 __all__ = ["log_softmax", "logsumexp", "polygamma", "softmax"]
 
@@ -640,6 +640,46 @@ def _logsumexp_vjp_b(res: Any, ybar: Any) -> Any:
 
 
 _LOGSUMEXP = Rule("logsumexp", _logsumexp_fwd, _logsumexp_jvp, (_logsumexp_vjp_a, _logsumexp_vjp_b))
+
+
+# Jacobians (core/batching.py): (co)tangents carry a leading batch axis, so the reduced axes
+# shift by one
+def _batch_axes(axis: Any, ndim: int) -> tuple[int, ...]:
+    axes = tuple(range(ndim)) if axis is None else normalize_axis_tuple(axis, ndim)
+    return tuple(i + 1 for i in axes)
+
+
+def _logsumexp_jvp_batched(res: Any, adot: Any, bdot: Any) -> Any:
+    p, e, a, _, axis, keepdims = res  # dy[k] = sum(p da[k] + (exp(a - y) / sign) db[k])
+    terms = 0.0
+    if adot is not None:
+        terms = p * batching.full(adot, p.shape)
+    if bdot is not None:
+        terms = terms + e * batching.full(bdot, e.shape)
+    return np.sum(terms, axis=_batch_axes(axis, np.ndim(a)), keepdims=keepdims)
+
+
+def _expand_batched(ybar: Any, axis: Any, keepdims: bool, ndim: int) -> Any:
+    if keepdims or ndim == 0:
+        return ybar
+    return np.expand_dims(ybar, _batch_axes(axis, ndim))
+
+
+def _logsumexp_vjp_a_batched(res: Any, ybar: Any) -> Any:
+    p, _, a, _, axis, keepdims = res  # abar[k] = p ybar[k]
+    return batching.unbroadcast(p * _expand_batched(ybar, axis, keepdims, np.ndim(a)), a)
+
+
+def _logsumexp_vjp_b_batched(res: Any, ybar: Any) -> Any:
+    _, e, a, b, axis, keepdims = res  # bbar[k] = exp(a - y) / sign ybar[k]
+    return batching.unbroadcast(e * _expand_batched(ybar, axis, keepdims, np.ndim(a)), b)
+
+
+defbatch(
+    _LOGSUMEXP,
+    _logsumexp_jvp_batched,
+    (_logsumexp_vjp_a_batched, _logsumexp_vjp_b_batched),
+)
 
 
 def logsumexp(
