@@ -76,7 +76,12 @@ def unbroadcast(g: Any, like: Any) -> Any:
         )
         g = np.sum(g, axis=axes, keepdims=True) if axes else g
         g = np.reshape(g, (gshape[0], *shape))
-    dtype = like.dtype
+    return cast_cotangent(g, like.dtype)
+
+
+def cast_cotangent(g: Any, dtype: np.dtype) -> Any:
+    """A cotangent in its input's dtype: a real input feeding a complex output gets the real part
+    (the adjoint of the embedding R -> C under <a, b> = Re(sum(conj(a) * b)))."""
     if g.dtype != dtype:
         if g.dtype.kind == "c" and dtype.kind != "c":
             g = np.real(g)
