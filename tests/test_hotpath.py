@@ -1,5 +1,6 @@
-"""The per-op fast paths of reverse mode (Rule.bind1/bind2, cotangents held on the nodes): they
-behave exactly like the general path, and a sweep that raises leaves no state behind."""
+"""The per-op fast paths of reverse mode (Rule.bind1/bind2, cotangents held on the nodes, the
+tape walked backwards): they behave exactly like the general path, a sweep that raises leaves no
+state behind, and nodes no cotangent reaches cost no vjp call."""
 
 from __future__ import annotations
 
@@ -30,9 +31,9 @@ def test_a_failed_sweep_leaves_no_cotangent_behind() -> None:
         out = double.bind(u) * u
         seeds = [(out.node, np.ones(3))]
         with pytest.raises(RuntimeError, match="boom"):
-            backward(seeds, retain=True)
+            backward(seeds, trace.tape, retain=True)
         assert all(n.ybar is None for n in (out.node, u.node, x.node))
-        g = backward(seeds, retain=True)[x.node]
+        g = backward(seeds, trace.tape, retain=True)[x.node]
     np.testing.assert_allclose(g, 4 * np.sin(x0) * np.cos(x0))  # d/dx 2 sin(x)^2
 
 
@@ -45,3 +46,42 @@ def test_operators_and_ufuncs_take_the_rule_fast_path() -> None:
     # nested: the inner level's operators see the outer level's values as constants
     h = pb.grad(lambda y: pb.grad(lambda z: np.sum(y * z * z))(y)[0])(np.array([1.5, 2.0]))
     np.testing.assert_allclose(h, [4 * 1.5, 0.0])
+
+
+def test_the_sweep_passes_over_nodes_no_cotangent_reaches() -> None:
+    calls = []
+
+    def vjp(res, ybar):
+        calls.append(1)
+        return 3 * ybar
+
+    triple = Rule("triple", lambda x: (3 * x, None), None, (vjp,))
+    x0 = np.array([0.5, 1.0])
+    with new_trace(ReverseTrace) as trace:
+        x = trace.leaf(x0)
+        dead = triple.bind(np.sin(x))  # recorded on the tape, but the output does not use it
+        out = np.cos(x) * 2.0
+        late = triple.bind(out)  # recorded after the output: not its ancestor either
+        g = backward([(out.node, np.ones(2))], trace.tape)[x.node]
+    assert dead.node in trace.tape and late.node in trace.tape
+    assert calls == []
+    np.testing.assert_allclose(g, -2.0 * np.sin(x0))
+
+
+def test_a_leaked_traced_value_does_not_keep_the_tape() -> None:
+    import gc
+    import weakref
+
+    leaked, side_values = [], []
+
+    def f(x):
+        y = np.sin(x)
+        side = np.exp(y)  # a dead branch: on the tape, its residuals hold side's value
+        side_values.append(weakref.ref(side.value))
+        leaked.append(y * 2.0)  # leaks out of the transform, keeping its trace alive
+        return np.sum(y * y)
+
+    pb.grad(f)(np.ones(3))
+    assert leaked[0]._trace.tape == []  # the recording took the tape and dropped it
+    gc.collect()
+    assert side_values[0]() is None

@@ -257,9 +257,9 @@ def _count_sweeps(monkeypatch) -> dict[str, int]:
         counts["forward"] += batch
         return push(nodes, seeds, outputs, batch)
 
-    def counting_back(seeds, batch):
+    def counting_back(seeds, tape, batch):
         counts["backward"] += batch
-        return back(seeds, batch)
+        return back(seeds, tape, batch)
 
     monkeypatch.setattr(batching, "push_forward", counting_push)
     monkeypatch.setattr(batching, "backward", counting_back)

@@ -68,7 +68,8 @@ class TapeNode(Node):
 
 
 class TapeTrace(ReverseTrace):
-    """A ReverseTrace recording TapeNodes; `record_source` captures the user's line per node."""
+    """A ReverseTrace recording TapeNodes; `record_source` captures the user's line per node.
+    It lives as long as the program, so it keeps no tape: `backward` sweeps `reachable(...)`."""
 
     __slots__ = ("record_source", "saving")
 
@@ -414,7 +415,7 @@ class Tensor(Traced):
         if create_graph:
             leaves = _differentiable_backward(nodes, node, ybar)
         else:
-            leaves = backward([(node, ybar)], retain=retain)
+            leaves = backward([(node, ybar)], nodes, retain=retain)
             if not retain:
                 _free(nodes)
         for n in nodes:  # a leaf in the graph whose cotangent is zero still gets a .grad
@@ -616,7 +617,7 @@ def _differentiable_backward(nodes: Sequence[Node], seed: Node, ybar: Any) -> di
             if isinstance(n, TapeNode) and n.rule is not None and n.rule is not SELECT:
                 kept.append((n, n.res))
                 n.res = n.rule.fwd(*n.args, **n.params)[1]
-        return backward([(seed, ybar)], retain=True)
+        return backward([(seed, ybar)], nodes, retain=True)
     finally:
         for n, res in kept:
             n.res = res

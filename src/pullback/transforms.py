@@ -130,7 +130,9 @@ class _Recording:
             mine = isinstance(o, ReverseTraced) and o._trace is trace
             self.out_nodes.append(o.node if mine else None)
             self.out_values.append(o.value if mine else o)
-        self.trace = trace
+        # the recording owns the tape from now on: a traced value that leaked out of the function
+        # keeps only its own ancestors alive, not every node of the trace
+        self.tape, trace.tape = trace.tape, []
 
     @property
     def out(self) -> PyTree:
@@ -138,7 +140,7 @@ class _Recording:
 
     def pull(self, ybars: list[Any], retain: bool) -> list[Any]:
         seeds = [(n, g) for n, g in zip(self.out_nodes, ybars, strict=True) if n is not None]
-        cts = backward(seeds, retain=retain)
+        cts = backward(seeds, self.tape, retain=retain)
         return [
             _finish(cts.get(n), x) for n, x in zip(self.leaf_nodes, self.in_leaves, strict=True)
         ]
@@ -435,7 +437,7 @@ def _jac_reverse(rec: _Recording) -> list[list[Any]]:
             while start < y0.size:
                 stop = min(y0.size, start + chunk)
                 seed = _basis_rows(y0, start, stop)
-                cts, widest = batching.backward([(node, seed)], stop - start)
+                cts, widest = batching.backward([(node, seed)], rec.tape, stop - start)
                 for i, x in enumerate(rec.in_leaves):
                     rows[i].append(_finish_rows(cts.get(rec.leaf_nodes[i]), x, stop - start))
                 start, chunk = stop, batching.chunk_size([widest])
@@ -489,7 +491,7 @@ def _jac_reverse_each(rec: _Recording) -> list[list[Any]]:
         rows: list[list[Any]] = [[] for _ in rec.in_leaves]
         for e in _basis(np.asarray(primal(y))):
             # seeded at output o alone: the other outputs' graphs are not swept with zeros
-            cts = {} if node is None else backward([(node, e)], retain=True)
+            cts = {} if node is None else backward([(node, e)], rec.tape, retain=True)
             for i, x in enumerate(rec.in_leaves):
                 rows[i].append(np.reshape(_finish(cts.get(rec.leaf_nodes[i]), x), (-1,)))
         blocks.append(

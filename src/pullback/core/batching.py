@@ -15,7 +15,6 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
-from heapq import heappop, heappush
 from typing import Any
 
 import numpy as np
@@ -190,22 +189,24 @@ def push_forward(
     return {n: tangent[n] for n in outputs if n in tangent}, widest
 
 
-def backward(seeds: list[tuple[Node, Any]], batch: int) -> tuple[dict[Node, Any], int]:
-    """Sweep batched cotangents from `seeds` [(node, ybar)] to the leaves, largest `seq` first
+def backward(
+    seeds: list[tuple[Node, Any]], tape: list[Node], batch: int
+) -> tuple[dict[Node, Any], int]:
+    """Sweep batched cotangents from `seeds` [(node, ybar)] to the leaves, walking `tape` backwards
     (as `reverse.backward` does); return {leaf node: cotangent} and the widest cotangent's size
     per direction. Residuals are kept (the graph is swept once per chunk)."""
     widest = 1
     ct: dict[Node, Any] = {}
-    heap: list[tuple[int, Node]] = []
     for node, ybar in seeds:
-        _accumulate(ct, heap, node, ybar)
+        _accumulate(ct, node, ybar)
     report = _log.get()
     batched: list[str] = []
     fallback: list[str] = []
     leaves: dict[Node, Any] = {}
-    while heap:
-        node = heappop(heap)[1]
-        ybar = ct.pop(node)
+    for node in reversed(tape):
+        ybar = ct.pop(node, None)
+        if ybar is None:  # no cotangent reached this node
+            continue
         if type(ybar) is not tuple:
             widest = max(widest, ybar.size // batch)
         rule = node.rule
@@ -233,19 +234,16 @@ def backward(seeds: list[tuple[Node, Any]], batch: int) -> tuple[dict[Node, Any]
             batched.append(rule.name)
         for p, xbar in zip(parents, xbars, strict=True):
             if p is not None and xbar is not None:
-                _accumulate(ct, heap, p, xbar)
+                _accumulate(ct, p, xbar)
     if report is not None:
         report.append(SweepReport("reverse", batch, tuple(batched), tuple(fallback)))
     return leaves, widest
 
 
-def _accumulate(ct: dict[Node, Any], heap: list[tuple[int, Node]], node: Node, xbar: Any) -> None:
+def _accumulate(ct: dict[Node, Any], node: Node, xbar: Any) -> None:
     old = ct.get(node)
-    if old is None:
-        ct[node] = xbar
-        heappush(heap, (-node.seq, node))
-    else:  # a new array: never add in place into a cotangent a rule may have returned
-        ct[node] = add_cotangents(old, xbar)
+    # a new array: never add in place into a cotangent a rule may have returned
+    ct[node] = xbar if old is None else add_cotangents(old, xbar)
 
 
 def _uses(nodes: list[Node], outputs: list[Node]) -> dict[Node, int]:

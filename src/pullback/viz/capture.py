@@ -8,7 +8,6 @@ import inspect
 import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from heapq import heappop, heappush
 from typing import Any
 
 import numpy as np
@@ -122,27 +121,26 @@ def _nonfinite(v: Any) -> bool:
 
 
 # ---- the sweeps ------------------------------------------------------------------------------
-def sweep_cotangents(seeds: list[tuple[Node, Any]]) -> tuple[dict[Node, Any], set[Node]]:
-    """The reverse sweep of core.reverse.backward, keeping the cotangent of EVERY node (the
-    engine keeps only the leaves') and the nodes whose vjp first produced a NaN or Inf.
-    Residuals are kept, so the graph stays usable."""
+def sweep_cotangents(
+    seeds: list[tuple[Node, Any]], nodes: Sequence[Node]
+) -> tuple[dict[Node, Any], set[Node]]:
+    """The reverse sweep of core.reverse.backward over `nodes` (creation order), keeping the
+    cotangent of EVERY node (the engine keeps only the leaves') and the nodes whose vjp first
+    produced a NaN or Inf. Residuals are kept, so the graph stays usable."""
     ct: dict[Node, Any] = {}
-    heap: list[tuple[int, Node]] = []
     seen: dict[Node, Any] = {}
     bad: set[Node] = set()
 
     def accumulate(node: Node, xbar: Any) -> None:
-        if node in ct:
-            ct[node] = add_cotangents(ct[node], xbar)
-        else:
-            ct[node] = xbar
-            heappush(heap, (-node.seq, node))
+        old = ct.get(node)
+        ct[node] = xbar if old is None else add_cotangents(old, xbar)
 
     for node, ybar in seeds:
         accumulate(node, ybar)
-    while heap:
-        node = heappop(heap)[1]
-        ybar = ct.pop(node)
+    for node in reversed(nodes):
+        ybar = ct.pop(node, None)
+        if ybar is None:
+            continue
         seen[node] = ybar
         rule = node.rule
         if rule is None or rule.vjp is None:
@@ -179,7 +177,7 @@ def build(
                 "the backward, or pass retain_graph=True."
             )
     with np.errstate(all="ignore"):
-        cts, bad = sweep_cotangents(seeds) if seeds else ({}, set())
+        cts, bad = sweep_cotangents(seeds, nodes) if seeds else ({}, set())
         tans = push_forward(list(nodes), tangent_seeds) if tangent_seeds else {}
     ids = {n: f"v{k}" for k, n in enumerate(nodes)}
     out_set = set(outputs)
