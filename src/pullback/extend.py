@@ -43,8 +43,10 @@ def unbroadcast(g: Any, like: Any) -> Any:
         )
         g = np.sum(g, axis=axes, keepdims=True) if axes else g
         g = np.reshape(g, shape)
-    dtype = like.dtype  # the common case inline: this runs once per argument of every vjp
-    return g if g.dtype == dtype else batching.cast_cotangent(g, dtype)
+    # the common case inline (this runs once per argument of every vjp): NumPy's built-in dtypes
+    # are singletons, and `is` costs 0.03 us less than ==
+    dtype, gdtype = like.dtype, g.dtype
+    return g if gdtype is dtype or gdtype == dtype else batching.cast_cotangent(g, dtype)
 
 
 def as_array(x: Any) -> Any:

@@ -84,6 +84,10 @@ class TapeTrace(ReverseTrace):
         node.name = name
         return ReverseTraced(value, node, self)
 
+    # every call goes through process below (TapeNodes, no tape), not ReverseTrace's fast paths
+    process1 = Trace.process1
+    process2 = Trace.process2
+
     def process(self, rule: Any, args: tuple[Any, ...], params: dict[str, Any]) -> Any:
         vals = []
         parents = []

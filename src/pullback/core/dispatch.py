@@ -77,7 +77,7 @@ class Rule:
         top = x._trace
         if not top.alive:
             raise _leaked()
-        return top.process(self, (x,), {})
+        return top.process1(self, x)
 
     def bind2(self, a: Any, b: Any) -> Any:
         ta = a._trace if isinstance(a, Traced) else None
@@ -94,7 +94,7 @@ class Rule:
             return self.fwd(a, b)[0]
         if not top.alive:
             raise _leaked()
-        return top.process(self, (a, b), {})
+        return top.process2(self, a, b)
 
     def __repr__(self) -> str:
         return f"Rule({self.name})"

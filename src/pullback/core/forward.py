@@ -25,42 +25,50 @@ class ForwardTraced(Traced):
 class ForwardTrace(Trace):
     __slots__ = ()
 
+    # process1 / process2: Rule.bind1 / bind2 (operators and ufuncs, no params), the hot path
+    def process1(self, rule: Rule, a: Any) -> Any:
+        jvp = rule.jvp
+        if jvp is None:
+            raise _no_jvp(rule)
+        if a.__class__ is ForwardTraced and a._trace is self:
+            y, res = rule.fwd(a.value)
+            return self._result(rule, y, jvp(res, a.tangent))
+        y, res = rule.fwd(a)
+        return self._result(rule, y, jvp(res, None))
+
+    def process2(self, rule: Rule, a: Any, b: Any) -> Any:
+        jvp = rule.jvp
+        if jvp is None:
+            raise _no_jvp(rule)
+        if a.__class__ is ForwardTraced and a._trace is self:
+            a, adot = a.value, a.tangent
+        else:
+            adot = None
+        if b.__class__ is ForwardTraced and b._trace is self:
+            b, bdot = b.value, b.tangent
+        else:
+            bdot = None
+        y, res = rule.fwd(a, b)
+        return self._result(rule, y, jvp(res, adot, bdot))
+
     def process(self, rule: Rule, args: tuple[Any, ...], params: dict[str, Any]) -> Any:
         jvp = rule.jvp
         if jvp is None:
             raise _no_jvp(rule)
-        if len(args) == 1:  # unrolled for one argument, the commonest case
-            (a,) = args
+        vals = []
+        xdots = []
+        for a in args:  # a plain loop: a comprehension costs a function call on Python 3.11
             if a.__class__ is ForwardTraced and a._trace is self:
-                y, res = rule.fwd(a.value, **params) if params else rule.fwd(a.value)
-                ydot = jvp(res, a.tangent)
+                vals.append(a.value)
+                xdots.append(a.tangent)
             else:
-                y, res = rule.fwd(a, **params)
-                ydot = jvp(res, None)
-        elif len(args) == 2:  # and for two
-            a, b = args
-            if a.__class__ is ForwardTraced and a._trace is self:
-                a, adot = a.value, a.tangent
-            else:
-                adot = None
-            if b.__class__ is ForwardTraced and b._trace is self:
-                b, bdot = b.value, b.tangent
-            else:
-                bdot = None
-            y, res = rule.fwd(a, b, **params) if params else rule.fwd(a, b)
-            ydot = jvp(res, adot, bdot)
-        else:
-            vals = []
-            xdots = []
-            for a in args:  # a plain loop: a comprehension costs a function call on Python 3.11
-                if a.__class__ is ForwardTraced and a._trace is self:
-                    vals.append(a.value)
-                    xdots.append(a.tangent)
-                else:
-                    vals.append(a)
-                    xdots.append(None)
-            y, res = rule.fwd(*vals, **params) if params else rule.fwd(*vals)
-            ydot = jvp(res, *xdots)
+                vals.append(a)
+                xdots.append(None)
+        y, res = rule.fwd(*vals, **params)
+        return self._result(rule, y, jvp(res, *xdots))
+
+    def _result(self, rule: Rule, y: Any, ydot: Any) -> Any:
+        """y traced with its tangent (None: a constant, returned plain)."""
         if rule.multiple_results:
             if ydot is None:
                 return y

@@ -37,43 +37,69 @@ class ReverseTrace(Trace):
         self.tape.append(node)
         return ReverseTraced(value, node, self)
 
-    def process(self, rule: Rule, args: tuple[Any, ...], params: dict[str, Any]) -> Any:
-        # The hot path of reverse mode: unrolled for one and two arguments (most primitives).
-        n = len(args)
-        if n == 2:
-            a, b = args
-            if a.__class__ is ReverseTraced and a._trace is self:
-                pa, a = a.node, a.value
-            else:
-                pa = None
-            if b.__class__ is ReverseTraced and b._trace is self:
-                pb, b = b.node, b.value
-            else:
-                pb = None
-            y, res = rule.fwd(a, b, **params) if params else rule.fwd(a, b)
-            parents: tuple[Node | None, ...] = (pa, pb)
-        elif n == 1:
-            (a,) = args
-            if a.__class__ is ReverseTraced and a._trace is self:
-                parents, a = (a.node,), a.value
-            else:
-                parents = (None,)
-            y, res = rule.fwd(a, **params) if params else rule.fwd(a)
+    # Rule.bind1 / bind2 (operators and ufuncs, no params) land in process1 / process2, the hot
+    # path; anything else in process. Each builds Node(rule, parents, res) and
+    # ReverseTraced(y, node, self) inline, without running their __init__ (keep the three in step
+    # with each other and with those classes): on Python 3.11 a class call that runs a Python
+    # __init__ costs 0.05 us more per object, and a shared helper one more call per op.
+    def process1(self, rule: Rule, a: Any) -> Any:
+        if a.__class__ is ReverseTraced and a._trace is self:
+            parents: tuple[Node | None, ...] = (a.node,)
+            a = a.value
         else:
-            vals = list(args)
-            plist: list[Node | None] = [None] * n
-            for i, a in enumerate(args):
-                if a.__class__ is ReverseTraced and a._trace is self:
-                    vals[i] = a.value
-                    plist[i] = a.node
-            y, res = rule.fwd(*vals, **params)
-            parents = tuple(plist)
-        # Node(rule, parents, res) and ReverseTraced(y, node, self), built without running their
-        # __init__ (keep in step with them): on Python 3.11 a class call that runs a Python
-        # __init__ costs 0.05 us more per object, 0.1 us of W1's per-op cost.
+            parents = (None,)
+        y, res = rule.fwd(a)
         node = _new(Node)
         node.rule = rule
         node.parents = parents
+        node.res = res
+        node.seq = next_seq()
+        node.ybar = None
+        self.tape.append(node)
+        if rule.multiple_results:
+            return self._select(node, y)
+        out = _new(ReverseTraced)
+        out.value = y
+        out.node = node
+        out._trace = self
+        return out
+
+    def process2(self, rule: Rule, a: Any, b: Any) -> Any:
+        if a.__class__ is ReverseTraced and a._trace is self:
+            pa, a = a.node, a.value
+        else:
+            pa = None
+        if b.__class__ is ReverseTraced and b._trace is self:
+            pb, b = b.node, b.value
+        else:
+            pb = None
+        y, res = rule.fwd(a, b)
+        node = _new(Node)
+        node.rule = rule
+        node.parents = (pa, pb)
+        node.res = res
+        node.seq = next_seq()
+        node.ybar = None
+        self.tape.append(node)
+        if rule.multiple_results:
+            return self._select(node, y)
+        out = _new(ReverseTraced)
+        out.value = y
+        out.node = node
+        out._trace = self
+        return out
+
+    def process(self, rule: Rule, args: tuple[Any, ...], params: dict[str, Any]) -> Any:
+        vals = list(args)
+        parents: list[Node | None] = [None] * len(args)
+        for i, a in enumerate(args):
+            if a.__class__ is ReverseTraced and a._trace is self:
+                vals[i] = a.value
+                parents[i] = a.node
+        y, res = rule.fwd(*vals, **params)
+        node = _new(Node)
+        node.rule = rule
+        node.parents = tuple(parents)
         node.res = res
         node.seq = next_seq()
         node.ybar = None

@@ -39,6 +39,14 @@ class Trace:
     def process(self, rule: Rule, args: tuple[Any, ...], params: dict[str, Any]) -> Any:
         raise NotImplementedError
 
+    # process for one or two positional arguments and no params (Rule.bind1 / bind2: operators
+    # and ufuncs). The engine's own traces override them with versions that build no tuple or dict.
+    def process1(self, rule: Rule, a: Any) -> Any:
+        return self.process(rule, (a,), {})
+
+    def process2(self, rule: Rule, a: Any, b: Any) -> Any:
+        return self.process(rule, (a, b), {})
+
 
 def current_level() -> int:
     return _level.get()
