@@ -38,6 +38,20 @@ def _frechet(f: Any, a: Any, e: Any) -> Any:
     return f(block)[..., :n, n:]
 
 
+def _primary_rule(name: str, fwd: Any, f: Any) -> Rule:
+    """The rule of a primary matrix function f: Ydot = L_f(A, Adot), Abar = L_f(A^H, Ybar)."""
+
+    def jvp(res: Any, adot: Any) -> Any:
+        (a,) = res
+        return _frechet(f, a, adot)
+
+    def vjp(res: Any, ybar: Any) -> tuple[Any]:
+        (a,) = res
+        return (unbroadcast(_frechet(f, _h(a), ybar), a),)
+
+    return Rule(name, fwd, jvp, vjp)
+
+
 def _real_result(name: str, a: Any, y: np.ndarray) -> np.ndarray:
     if np.iscomplexobj(y) and not np.iscomplexobj(a):
         if np.allclose(y.imag, 0, atol=1e3 * np.finfo(np.float64).eps * np.abs(y).max()):
@@ -56,19 +70,6 @@ def _expm_fwd(a: Any) -> tuple[Any, Any]:
     return y, (a,)
 
 
-def _expm_jvp(res: Any, adot: Any) -> Any:
-    (a,) = res
-    return _frechet(expm, a, adot)  # Ydot = L_exp(A, Adot)   (docs/derivations/expm.md)
-
-
-def _expm_vjp(res: Any, ybar: Any) -> tuple[Any]:
-    (a,) = res
-    return (unbroadcast(_frechet(expm, _h(a), ybar), a),)  # Abar = L_exp(A^H, Ybar)  (expm.md)
-
-
-EXPM = Rule("expm", _expm_fwd, _expm_jvp, _expm_vjp)
-
-
 def expm(a: Any) -> Any:
     """The matrix exponential (scipy.linalg.expm's signature; stacks of matrices too),
     differentiable in both modes to any order through the block identity
@@ -82,6 +83,10 @@ def expm(a: Any) -> Any:
     if not np.issubdtype(a.dtype, np.inexact):
         a = a.astype(np.float64)
     return EXPM.bind(a)
+
+
+# Ydot = L_exp(A, Adot), Abar = L_exp(A^H, Ybar)   (docs/derivations/expm.md)
+EXPM = _primary_rule("expm", _expm_fwd, expm)
 
 
 def expm_frechet(
@@ -162,19 +167,6 @@ def _logm_fwd(a: Any) -> tuple[Any, Any]:
     return y, (a,)
 
 
-def _logm_jvp(res: Any, adot: Any) -> Any:
-    (a,) = res
-    return _frechet(logm, a, adot)  # Ydot = L_log(A, Adot)   (docs/derivations/logm.md)
-
-
-def _logm_vjp(res: Any, ybar: Any) -> tuple[Any]:
-    (a,) = res
-    return (unbroadcast(_frechet(logm, _h(a), ybar), a),)  # Abar = L_log(A^H, Ybar)  (logm.md)
-
-
-LOGM = Rule("logm", _logm_fwd, _logm_jvp, _logm_vjp)
-
-
 def logm(a: Any) -> Any:
     """The principal matrix logarithm (scipy.linalg.logm), differentiable in both modes to any
     order through logm([[A, E], [0, A]]) = [[log A, L(A, E)], [0, log A]]
@@ -191,3 +183,7 @@ def logm(a: Any) -> Any:
     if not np.issubdtype(a.dtype, np.inexact):
         a = a.astype(np.float64)
     return LOGM.bind(a)
+
+
+# Ydot = L_log(A, Adot), Abar = L_log(A^H, Ybar)   (docs/derivations/logm.md)
+LOGM = _primary_rule("logm", _logm_fwd, logm)
