@@ -28,14 +28,18 @@ def _float(x: np.ndarray) -> np.ndarray:
     return x.astype(np.result_type(x, np.float64), copy=False)
 
 
+def _block(a: Any, e: Any) -> Any:
+    """The block matrix [[A, E], [0, A]] (of stacks too)."""
+    zero = np.zeros(a.shape, np.result_type(a.dtype, e.dtype))
+    return np.concatenate(
+        [np.concatenate([a, e], axis=-1), np.concatenate([zero, a], axis=-1)], axis=-2
+    )
+
+
 def _frechet(f: Any, a: Any, e: Any) -> Any:
     """L_f(A, E), the top-right block of f([[A, E], [0, A]]) (differentiable in A and E)."""
     n = a.shape[-1]
-    zero = np.zeros(a.shape, np.result_type(a.dtype, e.dtype))
-    block = np.concatenate(
-        [np.concatenate([a, e], axis=-1), np.concatenate([zero, a], axis=-1)], axis=-2
-    )
-    return f(block)[..., :n, n:]
+    return f(_block(a, e))[..., :n, n:]
 
 
 def _primary_rule(name: str, fwd: Any, f: Any) -> Rule:
@@ -107,11 +111,7 @@ def expm_frechet(
     if not np.issubdtype(np.result_type(a.dtype, e.dtype), np.inexact):
         a, e = a.astype(np.float64), e.astype(np.float64)
     n = a.shape[-1]
-    zero = np.zeros(a.shape, np.result_type(a.dtype, e.dtype))
-    block = np.concatenate(
-        [np.concatenate([a, e], axis=-1), np.concatenate([zero, a], axis=-1)], axis=-2
-    )
-    y = expm(block)
+    y = expm(_block(a, e))
     return (y[:n, :n], y[:n, n:]) if compute_expm else y[:n, n:]
 
 
