@@ -28,14 +28,32 @@ def _float(x: np.ndarray) -> np.ndarray:
     return x.astype(np.result_type(x, np.float64), copy=False)
 
 
+def _block(a: Any, e: Any) -> Any:
+    """The block matrix [[A, E], [0, A]] (of stacks too)."""
+    zero = np.zeros(a.shape, np.result_type(a.dtype, e.dtype))
+    return np.concatenate(
+        [np.concatenate([a, e], axis=-1), np.concatenate([zero, a], axis=-1)], axis=-2
+    )
+
+
 def _frechet(f: Any, a: Any, e: Any) -> Any:
     """L_f(A, E), the top-right block of f([[A, E], [0, A]]) (differentiable in A and E)."""
     n = a.shape[-1]
-    zero = np.zeros(a.shape, np.result_type(a.dtype, e.dtype))
-    block = np.concatenate(
-        [np.concatenate([a, e], axis=-1), np.concatenate([zero, a], axis=-1)], axis=-2
-    )
-    return f(block)[..., :n, n:]
+    return f(_block(a, e))[..., :n, n:]
+
+
+def _primary_rule(name: str, fwd: Any, f: Any) -> Rule:
+    """The rule of a primary matrix function f: Ydot = L_f(A, Adot), Abar = L_f(A^H, Ybar)."""
+
+    def jvp(res: Any, adot: Any) -> Any:
+        (a,) = res
+        return _frechet(f, a, adot)
+
+    def vjp(res: Any, ybar: Any) -> tuple[Any]:
+        (a,) = res
+        return (unbroadcast(_frechet(f, _h(a), ybar), a),)
+
+    return Rule(name, fwd, jvp, vjp)
 
 
 def _real_result(name: str, a: Any, y: np.ndarray) -> np.ndarray:
@@ -56,19 +74,6 @@ def _expm_fwd(a: Any) -> tuple[Any, Any]:
     return y, (a,)
 
 
-def _expm_jvp(res: Any, adot: Any) -> Any:
-    (a,) = res
-    return _frechet(expm, a, adot)  # Ydot = L_exp(A, Adot)   (docs/derivations/expm.md)
-
-
-def _expm_vjp(res: Any, ybar: Any) -> tuple[Any]:
-    (a,) = res
-    return (unbroadcast(_frechet(expm, _h(a), ybar), a),)  # Abar = L_exp(A^H, Ybar)  (expm.md)
-
-
-EXPM = Rule("expm", _expm_fwd, _expm_jvp, _expm_vjp)
-
-
 def expm(a: Any) -> Any:
     """The matrix exponential (scipy.linalg.expm's signature; stacks of matrices too),
     differentiable in both modes to any order through the block identity
@@ -82,6 +87,10 @@ def expm(a: Any) -> Any:
     if not np.issubdtype(a.dtype, np.inexact):
         a = a.astype(np.float64)
     return EXPM.bind(a)
+
+
+# Ydot = L_exp(A, Adot), Abar = L_exp(A^H, Ybar)   (docs/derivations/expm.md)
+EXPM = _primary_rule("expm", _expm_fwd, expm)
 
 
 def expm_frechet(
@@ -102,11 +111,7 @@ def expm_frechet(
     if not np.issubdtype(np.result_type(a.dtype, e.dtype), np.inexact):
         a, e = a.astype(np.float64), e.astype(np.float64)
     n = a.shape[-1]
-    zero = np.zeros(a.shape, np.result_type(a.dtype, e.dtype))
-    block = np.concatenate(
-        [np.concatenate([a, e], axis=-1), np.concatenate([zero, a], axis=-1)], axis=-2
-    )
-    y = expm(block)
+    y = expm(_block(a, e))
     return (y[:n, :n], y[:n, n:]) if compute_expm else y[:n, n:]
 
 
@@ -162,19 +167,6 @@ def _logm_fwd(a: Any) -> tuple[Any, Any]:
     return y, (a,)
 
 
-def _logm_jvp(res: Any, adot: Any) -> Any:
-    (a,) = res
-    return _frechet(logm, a, adot)  # Ydot = L_log(A, Adot)   (docs/derivations/logm.md)
-
-
-def _logm_vjp(res: Any, ybar: Any) -> tuple[Any]:
-    (a,) = res
-    return (unbroadcast(_frechet(logm, _h(a), ybar), a),)  # Abar = L_log(A^H, Ybar)  (logm.md)
-
-
-LOGM = Rule("logm", _logm_fwd, _logm_jvp, _logm_vjp)
-
-
 def logm(a: Any) -> Any:
     """The principal matrix logarithm (scipy.linalg.logm), differentiable in both modes to any
     order through logm([[A, E], [0, A]]) = [[log A, L(A, E)], [0, log A]]
@@ -191,3 +183,7 @@ def logm(a: Any) -> Any:
     if not np.issubdtype(a.dtype, np.inexact):
         a = a.astype(np.float64)
     return LOGM.bind(a)
+
+
+# Ydot = L_log(A, Adot), Abar = L_log(A^H, Ybar)   (docs/derivations/logm.md)
+LOGM = _primary_rule("logm", _logm_fwd, logm)

@@ -6,7 +6,7 @@ whole matrix) serves the solution and every derivative (docs/derivations/qp.md).
 from __future__ import annotations
 
 import warnings
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, NoReturn
 
 import numpy as np
 import scipy.linalg
@@ -328,7 +328,10 @@ def qp(
         return QPSolution(x, y, np.zeros(0))
     Qs = _sym(Qp)
     _check_convex(Qs)
-    _, _, zs, ss = _interior_point(Qs, cp, Ap, bp, Gp, hp, tol, maxiter)
+    ipm, res = _interior_point(Qs, cp, Ap, bp, Gp, hp, tol, maxiter)
+    if ipm is None:
+        _diagnose(Qs, cp, Ap, bp, Gp, hp, res, maxiter)
+    _, _, zs, ss = ipm
     idx, kkt = _polish(Qs, cp, Ap, bp, Gp, hp, zs > ss)
     p = A.shape[0]
     A_act = np.concatenate([A, G[idx]]) if idx.size else A
@@ -452,6 +455,7 @@ def _check_convex(Qs: np.ndarray) -> None:
 
 
 # ---- the interior-point method ------------------------------------------------------------------
+@np.errstate(all="ignore")  # a diverging (infeasible) run returns None; qp diagnoses it
 def _interior_point(
     Q: np.ndarray,
     c: np.ndarray,
@@ -461,28 +465,11 @@ def _interior_point(
     h: np.ndarray,
     tol: float,
     maxiter: int,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+) -> tuple[Any, float]:
     """Mehrotra predictor-corrector on Q x + c + A^T y + G^T z = 0, A x = b, G x + s = h,
     s * z = 0, (s, z) >= 0; each Newton step eliminates (s, z) and solves the reduced KKT system
-    [[Q + G^T W G, A^T], [A, 0]] with W = z / s (one LU per iteration, two solves)."""
-    with np.errstate(all="ignore"):  # a diverging (infeasible) run is diagnosed below
-        out, res = _ipm_loop(Q, c, A, b, G, h, tol, maxiter)
-    if out is not None:
-        return out
-    _diagnose(Q, c, A, b, G, h, res, maxiter)
-    raise AssertionError("unreachable")  # pragma: no cover
-
-
-def _ipm_loop(
-    Q: np.ndarray,
-    c: np.ndarray,
-    A: np.ndarray,
-    b: np.ndarray,
-    G: np.ndarray,
-    h: np.ndarray,
-    tol: float,
-    maxiter: int,
-) -> tuple[Any, float]:
+    [[Q + G^T W G, A^T], [A, 0]] with W = z / s (one LU per iteration, two solves).
+    Returns ((x, y, z, s), residual), or (None, residual) when it does not converge."""
     n, p, m = Q.shape[0], A.shape[0], G.shape[0]
     scale = 1.0 + max(np.max(np.abs(a), initial=0.0) for a in (Q, c, A, b, G, h))
     x, y, z, s = np.zeros(n), np.zeros(p), np.ones(m), np.maximum(h, 1.0)
@@ -560,7 +547,7 @@ def _diagnose(
     h: np.ndarray,
     res: float,
     maxiter: int,
-) -> None:
+) -> NoReturn:
     """After the interior-point method failed: infeasible, unbounded, or just not converged."""
     n = Q.shape[0]
     eq = {"A_eq": A, "b_eq": b} if A.shape[0] else {}

@@ -60,25 +60,6 @@ register(np.partition, _partition)
 
 
 # ---- order statistics: sort, then interpolate linearly between neighbours ------------------------
-def _quantile(
-    a: Any,
-    q: Any,
-    axis: Any = None,
-    out: Any = None,
-    overwrite_input: bool = False,
-    method: str = "linear",
-    keepdims: bool = False,
-    *,
-    weights: Any = None,
-    interpolation: Any = None,
-) -> Any:
-    """method='linear': with s = sort(x) along axis and p = q (n - 1), i = floor(p), t = p - i,
-    y = s_i + t (s_{i+1} - s_i) (NumPy's lerp). Differentiable in x; q is a constant. A slice
-    holding NaN gives NaN, as in NumPy."""
-    _check("quantile", out, method, weights, interpolation)
-    return _order_statistic(a, q, axis, keepdims, nan_aware=False)
-
-
 def _order_statistic(a: Any, q: Any, axis: Any, keepdims: bool, *, nan_aware: bool) -> Any:
     """The linear-method quantile over `axis` (nan_aware: over the entries that are not NaN,
     which sort last; NaN entries get no cotangent)."""
@@ -137,27 +118,13 @@ def _check(fn: str, out: Any, method: str, weights: Any, interpolation: Any) -> 
         )
 
 
-def _percentile(a: Any, q: Any, *args: Any, **kwargs: Any) -> Any:
-    return _quantile(a, np.asarray(primal(q), dtype=np.float64) / 100, *args, **kwargs)
+def _quantile(fn: str, scale: float, nan_aware: bool) -> Any:
+    """numpy.<fn>(a, q, ...): the linear-method quantile at q / scale (of the entries that are not
+    NaN when nan_aware; NaN entries get no cotangent)."""
 
-
-def _median(
-    a: Any, axis: Any = None, out: Any = None, overwrite_input: bool = False, keepdims: bool = False
-) -> Any:
-    """The 0.5-quantile: the middle entry, or the midpoint of the two middle entries."""
-    _check("median", out, "linear", None, None)
-    return _order_statistic(a, 0.5, axis, keepdims, nan_aware=False)
-
-
-register(np.quantile, _quantile)
-register(np.percentile, _percentile)
-register(np.median, _median)
-
-
-def _nan_variant(fn: Any, scale: float) -> Any:
     def handler(
         a: Any,
-        q: Any = 0.5,
+        q: Any,
         axis: Any = None,
         out: Any = None,
         overwrite_input: bool = False,
@@ -167,24 +134,39 @@ def _nan_variant(fn: Any, scale: float) -> Any:
         weights: Any = None,
         interpolation: Any = None,
     ) -> Any:
+        """method='linear': with s = sort(x) along axis and p = q (n - 1), i = floor(p),
+        t = p - i, y = s_i + t (s_{i+1} - s_i) (NumPy's lerp). Differentiable in x; q is a
+        constant. A slice holding NaN gives NaN, as in NumPy."""
         _check(fn, out, method, weights, interpolation)
         q = np.asarray(primal(q), dtype=np.float64) / scale if scale != 1 else q
-        return _order_statistic(a, q, axis, keepdims, nan_aware=True)
+        return _order_statistic(a, q, axis, keepdims, nan_aware=nan_aware)
 
     return handler
 
 
-def _nanmedian(
-    a: Any, axis: Any = None, out: Any = None, overwrite_input: bool = False, keepdims: bool = False
-) -> Any:
-    """The median of the entries that are not NaN (their gradient is zero)."""
-    _check("nanmedian", out, "linear", None, None)
-    return _order_statistic(a, 0.5, axis, keepdims, nan_aware=True)
+def _median(fn: str, nan_aware: bool) -> Any:
+    """numpy.<fn>(a, ...): the 0.5-quantile, the middle entry or the midpoint of the two middle
+    entries (of the entries that are not NaN when nan_aware)."""
+
+    def handler(
+        a: Any,
+        axis: Any = None,
+        out: Any = None,
+        overwrite_input: bool = False,
+        keepdims: bool = False,
+    ) -> Any:
+        _check(fn, out, "linear", None, None)
+        return _order_statistic(a, 0.5, axis, keepdims, nan_aware=nan_aware)
+
+    return handler
 
 
-register(np.nanquantile, _nan_variant("nanquantile", 1.0))
-register(np.nanpercentile, _nan_variant("nanpercentile", 100.0))
-register(np.nanmedian, _nanmedian)
+register(np.quantile, _quantile("quantile", 1.0, nan_aware=False))
+register(np.percentile, _quantile("percentile", 100.0, nan_aware=False))
+register(np.median, _median("median", nan_aware=False))
+register(np.nanquantile, _quantile("nanquantile", 1.0, nan_aware=True))
+register(np.nanpercentile, _quantile("nanpercentile", 100.0, nan_aware=True))
+register(np.nanmedian, _median("nanmedian", nan_aware=True))
 
 
 def _sort_complex(a: Any) -> Any:

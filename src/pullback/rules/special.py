@@ -44,6 +44,17 @@ def _no_derivative(fn: Any, what: str) -> Any:
     return d
 
 
+def _complementary(fn: Any, fnc: Any, params: tuple[str, ...], d: Any) -> None:
+    """fn and its complement fnc, elementwise in the last argument x: d fn = d(*args, y) dx and
+    d fnc = -d(*args, y) dx (each at its own arguments and output y); none in params."""
+
+    def dc(*args: Any) -> Any:
+        return -d(*args)
+
+    elementwise(fn, *(_no_derivative(fn, name) for name in params), d)
+    elementwise(fnc, *(_no_derivative(fnc, name) for name in params), dc)
+
+
 # ---- logistic and error functions --------------------------------------------------------------
 elementwise(sc.expit, lambda x, y: y * sc.expit(-x))  # s'(x) = s(x) s(-x), exact in both tails
 elementwise(sc.log_expit, lambda x, y: sc.expit(-x))  # d log s(x) = s(-x)
@@ -90,8 +101,7 @@ def _dgammainc(a: Any, x: Any, y: Any) -> Any:
     return _like(np.exp((a - 1) * np.log(x) - x - sc.gammaln(a)), y)
 
 
-elementwise(sc.gammainc, _no_derivative(sc.gammainc, "a"), _dgammainc)
-elementwise(sc.gammaincc, _no_derivative(sc.gammaincc, "a"), lambda a, x, y: -_dgammainc(a, x, y))
+_complementary(sc.gammainc, sc.gammaincc, ("a",), _dgammainc)  # Q = 1 - P
 # Hurwitz zeta(s, q) (scipy.special.zeta(s, q) calls this ufunc): d/dq = -s zeta(s + 1, q)
 elementwise(
     sc._ufuncs._zeta,
@@ -278,42 +288,14 @@ def _dbetainc(a: Any, b: Any, x: Any, y: Any) -> Any:
     return _like(np.exp((a - 1) * np.log(x) + (b - 1) * np.log1p(-x) - sc.betaln(a, b)), y)
 
 
-elementwise(
-    sc.betainc,
-    _no_derivative(sc.betainc, "a"),
-    _no_derivative(sc.betainc, "b"),
-    lambda a, b, x, y: _dbetainc(a, b, x, y),
+_complementary(sc.betainc, sc.betaincc, ("a", "b"), _dbetainc)  # betaincc = 1 - I
+# x = I^-1(a, b, p): dx/dp = 1 / I'(x) (the inverse-function rule, with y = x); the inverse of
+# the complement, x = I^-1(a, b, 1 - p), has dx/dp = -1 / I'(x)
+_complementary(
+    sc.betaincinv, sc.betainccinv, ("a", "b"), lambda a, b, p, y: 1 / _dbetainc(a, b, y, y)
 )
-elementwise(
-    sc.betaincc,
-    _no_derivative(sc.betaincc, "a"),
-    _no_derivative(sc.betaincc, "b"),
-    lambda a, b, x, y: -_dbetainc(a, b, x, y),
-)
-# x = I^-1(a, b, p): dx/dp = 1 / I'(x) (the inverse-function rule, with y = x)
-elementwise(
-    sc.betaincinv,
-    _no_derivative(sc.betaincinv, "a"),
-    _no_derivative(sc.betaincinv, "b"),
-    lambda a, b, p, y: 1 / _dbetainc(a, b, y, y),
-)
-elementwise(
-    sc.betainccinv,
-    _no_derivative(sc.betainccinv, "a"),
-    _no_derivative(sc.betainccinv, "b"),
-    lambda a, b, p, y: -1 / _dbetainc(a, b, y, y),
-)
-# x = P^-1(a, p): dx/dp = 1 / P'(x) = exp(x - (a - 1) log x + gammaln(a))
-elementwise(
-    sc.gammaincinv,
-    _no_derivative(sc.gammaincinv, "a"),
-    lambda a, p, y: 1 / _dgammainc(a, y, y),
-)
-elementwise(
-    sc.gammainccinv,
-    _no_derivative(sc.gammainccinv, "a"),
-    lambda a, p, y: -1 / _dgammainc(a, y, y),
-)
+# x = P^-1(a, p): dx/dp = 1 / P'(x) = exp(x - (a - 1) log x + gammaln(a)); -1 / P'(x) for Q^-1
+_complementary(sc.gammaincinv, sc.gammainccinv, ("a",), lambda a, p, y: 1 / _dgammainc(a, y, y))
 # binom(n, k) = Gamma(n + 1) / (Gamma(k + 1) Gamma(n - k + 1)): logarithmic derivatives by digamma
 elementwise(
     sc.binom,
@@ -329,15 +311,13 @@ elementwise(
 
 # ---- probability distributions: the cdf's derivative in its variable is the density -----------
 _dchdtr = lambda v, x, y: _dgammainc(v / 2, x / 2, y) / 2  # chdtr(v, x) = P(v/2, x/2)
-elementwise(sc.chdtr, _no_derivative(sc.chdtr, "v"), lambda v, x, y: _dchdtr(v, x, y))
-elementwise(sc.chdtrc, _no_derivative(sc.chdtrc, "v"), lambda v, x, y: -_dchdtr(v, x, y))
+_complementary(sc.chdtr, sc.chdtrc, ("v",), _dchdtr)
 # chdtri(v, p) is the inverse of chdtrc in x: dx/dp = -1 / density(x)
 elementwise(sc.chdtri, _no_derivative(sc.chdtri, "v"), lambda v, p, y: -1 / _dchdtr(v, y, y))
-# pdtr(k, m) = Q(k + 1, m), pdtrc(k, m) = P(k + 1, m): d/dm = -+ m^k e^-m / Gamma(k + 1)
+# pdtrc(k, m) = P(k + 1, m), pdtr = 1 - pdtrc: d/dm = +- m^k e^-m / Gamma(k + 1)
 # (SciPy floors k, n of the discrete distributions; so do their derivatives)
 _fk = lambda k: np.floor(k) + 1
-elementwise(sc.pdtr, _no_derivative(sc.pdtr, "k"), lambda k, m, y: -_dgammainc(_fk(k), m, y))
-elementwise(sc.pdtrc, _no_derivative(sc.pdtrc, "k"), lambda k, m, y: _dgammainc(_fk(k), m, y))
+_complementary(sc.pdtrc, sc.pdtr, ("k",), lambda k, m, y: _dgammainc(_fk(k), m, y))
 
 
 def _t_pdf(df: Any, t: Any, y: Any) -> Any:
@@ -376,44 +356,14 @@ def _dfdtr(dfn: Any, dfd: Any, x: Any, y: Any) -> Any:
     return _dbetainc(dfn / 2, dfd / 2, dfn * x / s, y) * (dfn * dfd / (s * s))
 
 
-elementwise(
-    sc.fdtr,
-    _no_derivative(sc.fdtr, "dfn"),
-    _no_derivative(sc.fdtr, "dfd"),
-    lambda dfn, dfd, x, y: _dfdtr(dfn, dfd, x, y),
-)
-elementwise(
-    sc.fdtrc,
-    _no_derivative(sc.fdtrc, "dfn"),
-    _no_derivative(sc.fdtrc, "dfd"),
-    lambda dfn, dfd, x, y: -_dfdtr(dfn, dfd, x, y),
-)
-# bdtr(k, n, p) = I_(1-p)(n - k, k + 1): d/dp = -(1-p)^(n-k-1) p^k / B(n - k, k + 1)
+_complementary(sc.fdtr, sc.fdtrc, ("dfn", "dfd"), _dfdtr)
+# bdtr(k, n, p) = I_(1-p)(n - k, k + 1), bdtrc = 1 - bdtr:
+# d bdtrc/dp = (1-p)^(n-k-1) p^k / B(n - k, k + 1), d bdtr/dp its negative
 _dbdtr = lambda k, n, p, y: _dbetainc(np.floor(n) - np.floor(k), _fk(k), 1 - p, y)
-elementwise(
-    sc.bdtr,
-    _no_derivative(sc.bdtr, "k"),
-    _no_derivative(sc.bdtr, "n"),
-    lambda k, n, p, y: -_dbdtr(k, n, p, y),
-)
-elementwise(
-    sc.bdtrc,
-    _no_derivative(sc.bdtrc, "k"),
-    _no_derivative(sc.bdtrc, "n"),
-    lambda k, n, p, y: _dbdtr(k, n, p, y),
-)
+_complementary(sc.bdtrc, sc.bdtr, ("k", "n"), _dbdtr)
 # nbdtr(k, n, p) = I_p(n, k + 1)
-elementwise(
-    sc.nbdtr,
-    _no_derivative(sc.nbdtr, "k"),
-    _no_derivative(sc.nbdtr, "n"),
-    lambda k, n, p, y: _dbetainc(np.floor(n), _fk(k), p, y),
-)
-elementwise(
-    sc.nbdtrc,
-    _no_derivative(sc.nbdtrc, "k"),
-    _no_derivative(sc.nbdtrc, "n"),
-    lambda k, n, p, y: -_dbetainc(np.floor(n), _fk(k), p, y),
+_complementary(
+    sc.nbdtr, sc.nbdtrc, ("k", "n"), lambda k, n, p, y: _dbetainc(np.floor(n), _fk(k), p, y)
 )
 # inverse cdfs in the probability: dx/dp = 1 / (dcdf/dx at x = y, the output)
 elementwise(
