@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 import scipy.linalg
+import scipy.linalg.lapack
 
 import pullback as pb
 
@@ -306,10 +307,20 @@ def _w4_setup(rng: np.random.Generator, tiny: bool) -> Data:
 
 def _w4_numpy(d: Data) -> Run:
     A, Q = d["A"], d["Q"]
+    trsyl = scipy.linalg.lapack.dtrsyl
 
     def run() -> list[np.ndarray]:
-        P = scipy.linalg.solve_continuous_lyapunov(A, Q)
-        S = scipy.linalg.solve_continuous_lyapunov(A.T, 2.0 * P)  # A^T S + S A = Pbar
+        # One real Schur form A = U T U^T (T quasi-triangular) serves both equations.
+        T, U = scipy.linalg.schur(A, output="real")
+        Y, s, info = trsyl(T, T, U.T @ Q @ U, tranb="T")  # T Y + Y T^T = U^T Q U
+        assert info >= 0, info
+        P = U @ (Y / s) @ U.T
+        # The adjoint A^T S + S A = Pbar (Pbar = 2 P) is T^T Z + Z T = U^T Pbar U, S = U Z U^T.
+        Z, s, info = trsyl(T, T, U.T @ (2.0 * P) @ U, trana="T")
+        assert info >= 0, info
+        S = U @ (Z / s) @ U.T
+        # dP solves A dP + dP A^T = -(dA P + P dA^T), so <Pbar, dP> = <A^T S + S A, dP>
+        # = <S, A dP + dP A^T> = -<S P^T + S^T P, dA>:
         return [-(S @ P.T + S.T @ P)]  # Abar = -(S P^T + S^T P)
 
     return run
