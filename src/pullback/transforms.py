@@ -47,19 +47,23 @@ ArgNums = int | Sequence[int]
 
 
 # ---- helpers shared by every transform ----
-def _as_input(x: Any, where: str) -> Any:
-    """A differentiable leaf: a float (or complex) array, or a value traced by an outer level."""
-    if not isinstance(x, Traced):
-        x = np.asarray(x)
-    kind = x.dtype.kind
-    if kind not in "fc":
-        fix = "float(x)" if x.ndim == 0 else "x.astype(float)"
-        raise InputDtypeError(
-            f"{where} has dtype {x.dtype}; only floating-point inputs can be differentiated "
-            f"(an integer or boolean input has no tangent space). Pass {fix} instead, or leave "
-            "the argument out of argnums if it is not meant to be differentiated."
-        )
-    return x
+def _as_inputs(leaves: list[Any], where: Callable[[int], str]) -> list[Any]:
+    """Differentiable leaves: float (or complex) arrays, or values traced by an outer level.
+    `where(k)` names leaf k in the error (built only when one is raised)."""
+    out = []
+    for k, x in enumerate(leaves):
+        if not isinstance(x, Traced):
+            x = np.asarray(x)
+        if x.dtype.kind not in "fc":
+            fix = "float(x)" if x.ndim == 0 else "x.astype(float)"
+            raise InputDtypeError(
+                f"{where(k)} has dtype {x.dtype}; only floating-point inputs can be "
+                "differentiated (an integer or boolean input has no tangent space). Pass "
+                f"{fix} instead, or leave the argument out of argnums if it is not meant to be "
+                "differentiated."
+            )
+        out.append(x)
+    return out
 
 
 def _argnums(argnums: ArgNums, nargs: int, name: str) -> tuple[int, ...]:
@@ -108,10 +112,9 @@ class _Recording:
     ) -> None:
         dyn = [args[i] for i in nums]
         leaves, self.in_def = flatten(tuple(dyn))
-        self.in_leaves = [
-            _as_input(x, f"{name}: argument {_where(nums, self.in_def, k)}")
-            for k, x in enumerate(leaves)
-        ]
+        self.in_leaves = _as_inputs(
+            leaves, lambda k: f"{name}: argument {_where(nums, self.in_def, k)}"
+        )
         with new_trace(ReverseTrace) as trace:
             boxed = [trace.leaf(x) for x in self.in_leaves]
             self.leaf_nodes = [b.node for b in boxed]
@@ -330,7 +333,7 @@ def jvp(
             "e.g. jvp(f, (x,), (xdot,))"
         )
     leaves, in_def = flatten(tuple(primals))
-    leaves = [_as_input(x, f"jvp: primal leaf {k}") for k, x in enumerate(leaves)]
+    leaves = _as_inputs(leaves, lambda k: f"jvp: primal leaf {k}")
     t_leaves = _check_tree(tuple(tangents), in_def, leaves, "tangent", "primal")
     with new_trace(ForwardTrace) as trace:
         boxed = [ForwardTraced(x, t, trace) for x, t in zip(leaves, t_leaves, strict=True)]

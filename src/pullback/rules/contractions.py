@@ -71,8 +71,9 @@ def _matmul_vjp_b(res: Any, ybar: Any) -> Any:
 
 
 def _matmul(a: Any, b: Any, **kwargs: Any) -> Any:
-    _no_kwargs("matmul", kwargs)
-    return MATMUL.bind(as_array(a), as_array(b))
+    if kwargs:
+        _no_kwargs("matmul", kwargs)
+    return MATMUL.bind2(as_array(a), as_array(b))
 
 
 MATMUL = defrule(
