@@ -67,6 +67,8 @@ def _as_inputs(leaves: list[Any], where: Callable[[int], str]) -> list[Any]:
 
 
 def _argnums(argnums: ArgNums, nargs: int, name: str) -> tuple[int, ...]:
+    if argnums.__class__ is int and 0 <= argnums < nargs:  # the common case, checked
+        return (argnums,)
     nums = (argnums,) if isinstance(argnums, int) else tuple(argnums)
     for i in nums:
         if not -nargs <= i < nargs:
@@ -378,8 +380,11 @@ def _jacobian(
         nums = _argnums(argnums, len(args), name)
         f = functools.partial(fun, **kwargs) if kwargs else fun
         rec = _Recording(f, args, nums, has_aux, name)
-        n_in = sum(x.size for x in rec.in_leaves)
-        n_out = sum(np.size(y) for y in rec.out_values)
+        n_in = n_out = 0
+        for x in rec.in_leaves:  # plain loops: a generator costs a frame per call
+            n_in += x.size
+        for y in rec.out_values:
+            n_out += y.size if isinstance(y, np.ndarray | Traced) else np.size(y)
         forward = mode == "fwd" or (mode == "auto" and n_in < n_out)
         blocks = _jac_forward(rec) if forward else _jac_reverse(rec)
         per_out = []
@@ -411,8 +416,10 @@ def _basis_rows(x: Any, start: int, stop: int) -> np.ndarray:
 
 def _finish_rows(t: Any, like: Any, batch: int) -> Any:
     """A batched tangent or cotangent of `like` as (batch, like.size): `_finish` for each row."""
-    shape = like.shape if hasattr(like, "shape") else np.shape(like)
-    dtype = like.dtype if hasattr(like, "dtype") else np.result_type(like)
+    if isinstance(like, np.ndarray | Traced):
+        shape, dtype = like.shape, like.dtype
+    else:  # a Python number
+        shape, dtype = np.shape(like), np.result_type(like)
     if t is None:
         return np.zeros((batch, prod(shape)), dtype)
     if not isinstance(t, Traced):
