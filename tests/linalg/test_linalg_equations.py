@@ -64,6 +64,19 @@ def test_complex_equations_match_scipy(rng) -> None:
     assert np.linalg.norm(d @ x @ d.conj().T - x + qa) <= 1e-12 * np.linalg.norm(qa)
 
 
+def test_sylvester_with_one_real_and_one_complex_matrix(rng) -> None:
+    # The real matrix has complex eigenvalues (2x2 blocks in its real Schur form); SciPy 1.17
+    # casts that quasi-triangular form to complex for ztrsyl and returns a wrong X here.
+    a = np.array([[0.0, -2.0, 0.5], [2.0, 0.0, 0.3], [0.0, 0.0, 1.0]])  # eigenvalues +-2i and 1
+    b = g.stable(rng, 2) + 0.5j * g.general(rng, 2)
+    q = g.general(rng, 3, 2)
+    x = linalg.solve_sylvester(a, b, q)
+    assert np.linalg.norm(a @ x + x @ b - q) <= 1e-12 * np.linalg.norm(q)
+    y = linalg.solve_sylvester(b.T, a.T, q.T)  # the complex matrix first
+    assert np.linalg.norm(b.T @ y + y @ a.T - q.T) <= 1e-12 * np.linalg.norm(q)
+    check_grads(linalg.solve_sylvester, (a, b, q), order=1, rng=rng)
+
+
 def test_riccati_residuals_and_scipy(rng) -> None:
     a, b = g.general(rng, 5) / np.sqrt(5), g.general(rng, 5, 2)
     q, r = g.spd(rng, 5), g.spd(rng, 2)

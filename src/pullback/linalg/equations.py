@@ -203,12 +203,13 @@ def _check_stein(s: Schur, name: str) -> None:
 def _bartels_stewart(q: np.ndarray, sa: Schur, sb: Schur, name: str) -> np.ndarray:
     """Solve u_a op(t_a) u_a^H X + X u_b op(t_b) u_b^H = q: F = u_a^H q u_b, then trsyl."""
     (ta, ua, fa, _), (tb, ub, fb, _) = sa, sb
-    complex_schur = np.iscomplexobj(ta) or np.iscomplexobj(tb)
+    complex_schur = np.iscomplexobj(ta)
+    if np.iscomplexobj(tb) != complex_schur:  # pragma: no cover - ztrsyl needs triangular forms
+        raise AssertionError("_bartels_stewart: a real and a complex Schur form")
     if np.iscomplexobj(q) and not complex_schur:  # a real operator: solve both parts
         return _bartels_stewart(q.real, sa, sb, name) + 1j * _bartels_stewart(q.imag, sa, sb, name)
     _check_sylvester(sa, sb, name)
     dtype = np.complex128 if complex_schur else np.float64
-    ta, tb, ua, ub = (m.astype(dtype, copy=False) for m in (ta, tb, ua, ub))
     trsyl = scipy.linalg.get_lapack_funcs("trsyl", (ta, tb))
     op = "C" if complex_schur else "T"
     f = _h(ua) @ q.astype(dtype, copy=False) @ ub
@@ -283,7 +284,11 @@ def solve_sylvester(a: Any, b: Any, q: Any) -> Any:
     m = _square("solve_sylvester", "a", a)
     n = _square("solve_sylvester", "b", b)
     _shape("solve_sylvester", "q", q, (m, n))
-    schur = (_schur(primal(a)), _schur(primal(b)))
+    # One complex matrix makes both forms complex: trsyl takes two forms of one kind, and a real
+    # quasi-triangular form cast to complex is not triangular (its 2x2 blocks would be misread).
+    pa, pb = primal(a), primal(b)
+    complex_form = np.iscomplexobj(pa) or np.iscomplexobj(pb)
+    schur = (_schur(pa, complex_form), _schur(pb, complex_form))
     return SYLVESTER.bind(a, b, q, schur=schur, trans=False, name="solve_sylvester")
 
 
