@@ -64,6 +64,19 @@ def test_complex_equations_match_scipy(rng) -> None:
     assert np.linalg.norm(d @ x @ d.conj().T - x + qa) <= 1e-12 * np.linalg.norm(qa)
 
 
+def test_sylvester_with_one_real_and_one_complex_matrix(rng) -> None:
+    # The real matrix has complex eigenvalues (2x2 blocks in its real Schur form); SciPy 1.17
+    # casts that quasi-triangular form to complex for ztrsyl and returns a wrong X here.
+    a = np.array([[0.0, -2.0, 0.5], [2.0, 0.0, 0.3], [0.0, 0.0, 1.0]])  # eigenvalues +-2i and 1
+    b = g.stable(rng, 2) + 0.5j * g.general(rng, 2)
+    q = g.general(rng, 3, 2)
+    x = linalg.solve_sylvester(a, b, q)
+    assert np.linalg.norm(a @ x + x @ b - q) <= 1e-12 * np.linalg.norm(q)
+    y = linalg.solve_sylvester(b.T, a.T, q.T)  # the complex matrix first
+    assert np.linalg.norm(b.T @ y + y @ a.T - q.T) <= 1e-12 * np.linalg.norm(q)
+    check_grads(linalg.solve_sylvester, (a, b, q), order=1, rng=rng)
+
+
 def test_riccati_residuals_and_scipy(rng) -> None:
     a, b = g.general(rng, 5) / np.sqrt(5), g.general(rng, 5, 2)
     q, r = g.spd(rng, 5), g.spd(rng, 2)
@@ -144,6 +157,58 @@ def test_one_schur_form_serves_every_order(rng, monkeypatch) -> None:
     np.testing.assert_allclose(flat, flat.T, rtol=1e-10, atol=1e-12)
 
 
+def test_the_spectra_are_checked_once_per_pair_of_schur_forms(rng, monkeypatch) -> None:
+    from pullback.linalg import equations
+
+    calls = []
+
+    def counted(check):
+        def run(*args):
+            calls.append(1)
+            return check(*args)
+
+        return run
+
+    for check in ("_sums_separated", "_products_separated"):  # the eigenvalue checks
+        monkeypatch.setattr(equations, check, counted(getattr(equations, check)))
+    a, b, q = g.stable(rng, 3), g.stable(rng, 2), g.spd(rng, 3)
+    unstable = np.array([[1.0, 0.3, 0.0], [0.0, -2.0, 0.5], [0.0, 0.0, -0.5]])  # an n x n check
+    for x, loss in (
+        (a, lambda a: np.sum(linalg.solve_continuous_lyapunov(a, q) ** 2)),
+        (unstable, lambda a: np.sum(linalg.solve_continuous_lyapunov(a, q) ** 2)),
+        (a, lambda a: np.sum(linalg.solve_discrete_lyapunov(a / 4, q) ** 2)),
+        (a, lambda a: np.sum(linalg.solve_sylvester(a, b, np.ones((3, 2))) ** 2)),
+        (a, lambda a: np.sum(linalg.solve_continuous_are(a, np.eye(3), q, np.eye(3)) ** 2)),
+        (a, lambda a: np.sum(linalg.sqrtm(q + a @ a.T) ** 2)),
+    ):
+        calls.clear()
+        pb.hessian(loss)(x)  # one forward solve, then solves for the JVPs and VJPs of two orders
+        assert len(calls) == 1
+
+
+def test_the_fast_separation_bounds_agree_with_every_eigenvalue_pair(rng) -> None:
+    from pullback.linalg.equations import _products_separated, _rounding, _sums_separated
+
+    for trial in range(400):
+        lam = rng.standard_normal(5) + 1j * rng.standard_normal(5) * (trial % 3 != 0)
+        mu = rng.standard_normal(4) + 1j * rng.standard_normal(4) * (trial % 4 != 0)
+        if trial % 5 == 0:
+            lam.real, mu.real = -np.abs(lam.real) - 0.1, -np.abs(mu.real) - 0.1  # stable
+        if trial % 2 == 0:
+            mu[trial % 4] = -lam[trial % 5]  # a singular pair
+        tol = _rounding(np.max(np.abs(lam)) + np.max(np.abs(mu)))
+        assert _sums_separated(lam, mu) == (np.min(np.abs(lam[:, None] + mu[None, :])) > tol)
+        if trial % 3 == 0:
+            lam *= 0.9 / np.max(np.abs(lam))  # inside the unit disc
+        elif trial % 3 == 1:
+            lam *= 1.1 / np.min(np.abs(lam))  # outside
+        if trial % 2 == 0:
+            lam[trial % 5] /= np.abs(lam[trial % 5])  # on the unit circle
+        tol = _rounding(1.0 + np.max(np.abs(lam)) ** 2)
+        products = np.abs(1.0 - lam[:, None] * np.conj(lam)[None, :])
+        assert _products_separated(lam) == (np.min(products) > tol)
+
+
 # ---- the LQR gradient ---------------------------------------------------------------------------
 def test_lqr_cost_gradient_matches_finite_differences(rng) -> None:
     n, m = 4, 2
@@ -193,6 +258,25 @@ def test_lyapunov_gradient_of_a_singular_operator_raises_instead_of_nan() -> Non
 
     with pytest.raises(MatrixEquationError):
         pb.grad(loss)(np.array([[0.0, 1.0], [-1.0, 0.0]]))  # eigenvalues +-i
+
+
+@pytest.mark.parametrize(
+    ("solver", "a"),
+    [
+        (linalg.solve_continuous_are, np.diag([0.0, -10.0])),
+        (linalg.solve_discrete_are, np.diag([1.0, 0.1])),
+    ],
+)
+def test_riccati_value_at_a_barely_stable_closed_loop_has_no_derivative(solver, a) -> None:
+    # The closed loop has an eigenvalue 1e-15 inside the stability boundary: the value exists, but
+    # the derivative's Lyapunov equation is singular to rounding. Only the derivatives solve on its
+    # Schur form, so they run the eigenvalue check (for DARE the Stein solve alone would return a
+    # finite, meaningless gradient; for CARE trsyl's own test would catch it too).
+    b, q, r = np.array([[1.0], [0.0]]), np.diag([1e-30, 1.0]), np.eye(1)
+    assert np.all(np.isfinite(solver(a, b, q, r)))
+    for _ in range(2):  # a failed check is not remembered
+        with pytest.raises(MatrixEquationError, match=f"{solver.__name__}: .* no unique solution"):
+            pb.grad(lambda a: np.sum(solver(a, b, q, r)))(a)
 
 
 @pytest.mark.parametrize("solver", [linalg.solve_continuous_are, linalg.solve_discrete_are])

@@ -4,7 +4,8 @@ is another equation of the same operator, solved with that Schur form by the sam
 
 from __future__ import annotations
 
-from typing import Any
+import weakref
+from typing import Any, NamedTuple
 
 import numpy as np
 import scipy.linalg
@@ -21,9 +22,6 @@ __all__ = [
     "solve_continuous_are",
     "solve_discrete_are",
 ]
-
-# A Schur param (t, u, adjoint) stands for the matrix u op(t) u^H, op(t) = t^H when adjoint.
-Schur = tuple[np.ndarray, np.ndarray, bool]
 
 
 # ---- helpers ------------------------------------------------------------------------------------
@@ -71,60 +69,156 @@ def _shape(name: str, arg: str, x: Any, shape: tuple[int, int]) -> None:
         raise ValueError(f"{name}: {arg} must have shape {shape}, got {x.shape}")
 
 
+# ---- Schur forms and their spectra -------------------------------------------------------------
+class _Spectrum:
+    """The eigenvalues of one Schur form t (shared by the form and its adjoint), and the equations
+    on it already found to have a unique solution. The forward solve, its JVP and VJP solves and
+    every higher-order solve reuse the same forms (an adjoint's eigenvalues are conjugates: the
+    same gaps), so that check (up to an n x n array of eigenvalue sums) runs once, at the first
+    solve, and a pair that passed is remembered here. A failure is not remembered."""
+
+    __slots__ = ("_t", "_lam", "_separated", "stein_checked", "__weakref__")
+
+    def __init__(self, t: np.ndarray) -> None:
+        self._t = t
+        self._lam: np.ndarray | None = None
+        self._separated: list[tuple[weakref.ref[_Spectrum], bool]] = []
+        self.stein_checked = False  # no lambda_i conj(lambda_j) = 1 (the discrete Lyapunov gap)
+
+    def eigenvalues(self) -> np.ndarray:
+        """Eigenvalues of t read off the (quasi-)triangular t in O(n), on first use."""
+        if self._lam is None:
+            self._lam = _triangular_eigenvalues(self._t)
+        return self._lam
+
+    def separated(self, other: _Spectrum, conj: bool) -> bool:
+        """Whether lambda_i + mu_j (mu of other, conjugated when conj) was checked nonzero."""
+        return any(ref() is other and c == conj for ref, c in self._separated)
+
+    def mark_separated(self, other: _Spectrum, conj: bool) -> None:
+        self._separated.append((weakref.ref(other), conj))  # weak: a form may pair with itself
+
+
+class Schur(NamedTuple):
+    """The matrix u op(t) u^H, op(t) = t^H when adjoint: a static param of SYLVESTER and STEIN."""
+
+    t: np.ndarray
+    u: np.ndarray
+    adjoint: bool
+    spectrum: _Spectrum  # of t, shared with the adjoint record
+
+
 def _schur(x: np.ndarray, complex_form: bool = False) -> Schur:
     """The Schur form of the plain matrix x: real (quasi-triangular) for real x unless asked."""
     x = np.asarray(x)
     real = not np.iscomplexobj(x) and not complex_form
-    x = x.astype(np.float64 if real else np.complex128)
-    t, u = scipy.linalg.schur(x, output="real" if real else "complex")
-    return t, u, False
+    x = x.astype(np.float64 if real else np.complex128)  # a copy of our own: schur may overwrite
+    t, u = scipy.linalg.schur(x, output="real" if real else "complex", overwrite_a=True)
+    return Schur(t, u, False, _Spectrum(t))
 
 
 def _adjoint(s: Schur) -> Schur:
-    return s[0], s[1], not s[2]
+    return s._replace(adjoint=not s.adjoint)
 
 
-def _eigenvalues(s: Schur) -> np.ndarray:
-    """Eigenvalues of u op(t) u^H read off the (quasi-)triangular t in O(n)."""
-    t, _, adjoint = s
+def _triangular_eigenvalues(t: np.ndarray) -> np.ndarray:
+    """Eigenvalues of the (quasi-)triangular t: its diagonal and its 2x2 blocks."""
     lam = np.diagonal(t).astype(np.complex128)
     sub = np.diagonal(t, -1) if t.shape[0] > 1 else np.zeros(0)
     i = np.flatnonzero(sub != 0)  # each starts a 2x2 block [[a, b], [c, d]] of a real Schur form
     a, b, c, d = t[i, i], t[i, i + 1], t[i + 1, i], t[i + 1, i + 1]
     root = np.sqrt((((a - d) / 2) ** 2 + b * c).astype(np.complex128))
     lam[i], lam[i + 1] = (a + d) / 2 + root, (a + d) / 2 - root
-    return np.conj(lam) if adjoint else lam
+    return lam
 
 
-def _too_close(gaps: np.ndarray, scale: float) -> bool:
-    return bool(gaps.size and np.min(gaps) <= 1e3 * np.finfo(np.float64).eps * max(scale, 1e-300))
+def _eigenvalues(s: Schur) -> np.ndarray:
+    """Eigenvalues of u op(t) u^H (computed once per Schur form)."""
+    lam = s.spectrum.eigenvalues()
+    return np.conj(lam) if s.adjoint else lam
 
 
-# ---- Sylvester: A X + X B = Q by Bartels-Stewart (LAPACK trsyl) on Schur forms -------------------
-def _bartels_stewart(q: np.ndarray, sa: Schur, sb: Schur, name: str) -> np.ndarray:
-    """Solve u_a op(t_a) u_a^H X + X u_b op(t_b) u_b^H = q: F = u_a^H q u_b, then trsyl."""
-    (ta, ua, fa), (tb, ub, fb) = sa, sb
-    complex_schur = np.iscomplexobj(ta) or np.iscomplexobj(tb)
-    if np.iscomplexobj(q) and not complex_schur:  # a real operator: solve both parts
-        return _bartels_stewart(q.real, sa, sb, name) + 1j * _bartels_stewart(q.imag, sa, sb, name)
-    lam, mu = _eigenvalues(sa), _eigenvalues(sb)
-    scale = np.max(np.abs(lam), initial=0.0) + np.max(np.abs(mu), initial=0.0)
-    if _too_close(np.abs(lam[:, None] + mu[None, :]), scale):
+def _rounding(scale: float) -> float:
+    """The level at which an eigenvalue gap is rounding, for spectra of modulus about scale."""
+    return 1e3 * np.finfo(np.float64).eps * max(scale, 1e-300)
+
+
+def _sums_separated(lam: np.ndarray, mu: np.ndarray) -> bool:
+    """Whether every |lambda_i + mu_j| is above rounding. O(n) when the real (or imaginary) parts
+    of all the sums have one sign, away from 0, as for a stable Lyapunov equation, since
+    |z| >= |Re z|, |Im z|; otherwise from the n x n array of sums."""
+    if not (lam.size and mu.size):
+        return True
+    tol = _rounding(np.max(np.abs(lam)) + np.max(np.abs(mu)))
+    for part in (np.real, np.imag):
+        lo, hi = np.min(part(lam)) + np.min(part(mu)), np.max(part(lam)) + np.max(part(mu))
+        if lo > tol or hi < -tol:
+            return True
+    return bool(np.min(np.abs(lam[:, None] + mu[None, :])) > tol)
+
+
+def _products_separated(lam: np.ndarray) -> bool:
+    """Whether every |1 - lambda_i conj(lambda_j)| is above rounding. O(n) when every |lambda| is
+    below 1 (a stable A), or every one above, since |1 - z| >= |1 - |z||; otherwise n x n."""
+    if not lam.size:
+        return True
+    r = np.abs(lam)
+    tol = _rounding(1.0 + np.max(r) ** 2)
+    if 1.0 - np.max(r) ** 2 > tol or np.min(r) ** 2 - 1.0 > tol:
+        return True
+    return bool(np.min(np.abs(1.0 - lam[:, None] * np.conj(lam)[None, :])) > tol)
+
+
+def _check_sylvester(sa: Schur, sb: Schur, name: str) -> None:
+    """Raise unless op(A) X + X op(B) = Q has a unique solution (no lambda_i + mu_j = 0), once
+    per pair of spectra: |lambda_i + mu_j| depends only on whether exactly one is an adjoint."""
+    conj = sa.adjoint != sb.adjoint
+    if sa.spectrum.separated(sb.spectrum, conj):
+        return
+    mu = sb.spectrum.eigenvalues()
+    if not _sums_separated(sa.spectrum.eigenvalues(), np.conj(mu) if conj else mu):
         raise MatrixEquationError(
             f"{name}: the equation has no unique solution: an eigenvalue of its first matrix is "
             "(numerically) minus an eigenvalue of its second (for a Lyapunov equation A X + X A^H "
             "= Q: two eigenvalues of A with lambda_i + conj(lambda_j) = 0, e.g. one on the "
             "imaginary axis). Shift or perturb the matrices so that the spectra are separated."
         )
+    sa.spectrum.mark_separated(sb.spectrum, conj)
+
+
+def _check_stein(s: Schur, name: str) -> None:
+    """Raise unless M X M^H - X + Q = 0 has a unique solution (no lambda_i conj(lambda_j) = 1),
+    once per spectrum: conjugating every eigenvalue (the adjoint) keeps the moduli."""
+    if s.spectrum.stein_checked:
+        return
+    if not _products_separated(s.spectrum.eigenvalues()):
+        raise MatrixEquationError(
+            f"{name}: the equation A X A^H - X + Q = 0 has no unique solution: A has eigenvalues "
+            "with lambda_i * conj(lambda_j) = 1 (e.g. one on the unit circle). Scale or perturb A."
+        )
+    s.spectrum.stein_checked = True
+
+
+# ---- Sylvester: A X + X B = Q by Bartels-Stewart (LAPACK trsyl) on Schur forms -------------------
+def _bartels_stewart(q: np.ndarray, sa: Schur, sb: Schur, name: str) -> np.ndarray:
+    """Solve u_a op(t_a) u_a^H X + X u_b op(t_b) u_b^H = q: F = u_a^H q u_b, then trsyl."""
+    (ta, ua, fa, _), (tb, ub, fb, _) = sa, sb
+    complex_schur = np.iscomplexobj(ta)
+    if np.iscomplexobj(tb) != complex_schur:  # pragma: no cover - ztrsyl needs triangular forms
+        raise AssertionError("_bartels_stewart: a real and a complex Schur form")
+    if np.iscomplexobj(q) and not complex_schur:  # a real operator: solve both parts
+        return _bartels_stewart(q.real, sa, sb, name) + 1j * _bartels_stewart(q.imag, sa, sb, name)
+    _check_sylvester(sa, sb, name)
     dtype = np.complex128 if complex_schur else np.float64
-    ta, tb, ua, ub = (m.astype(dtype, copy=False) for m in (ta, tb, ua, ub))
     trsyl = scipy.linalg.get_lapack_funcs("trsyl", (ta, tb))
     op = "C" if complex_schur else "T"
     f = _h(ua) @ q.astype(dtype, copy=False) @ ub
     y, s, info = trsyl(ta, tb, f, trana=op if fa else "N", tranb=op if fb else "N")
     if info < 0:  # pragma: no cover - an internal error (bad argument to LAPACK)
         raise AssertionError(f"trsyl: illegal value in argument {-info}")
-    x = ua @ (y * (1.0 / s)) @ _h(ub)
+    if s != 1.0:  # trsyl scaled the solution down to avoid overflow
+        y *= 1.0 / s
+    x = ua @ y @ _h(ub)
     if info == 1 or not np.all(np.isfinite(x)):
         raise MatrixEquationError(
             f"{name}: the equation is (numerically) singular: its two matrices have close "
@@ -190,7 +284,11 @@ def solve_sylvester(a: Any, b: Any, q: Any) -> Any:
     m = _square("solve_sylvester", "a", a)
     n = _square("solve_sylvester", "b", b)
     _shape("solve_sylvester", "q", q, (m, n))
-    schur = (_schur(primal(a)), _schur(primal(b)))
+    # One complex matrix makes both forms complex: trsyl takes two forms of one kind, and a real
+    # quasi-triangular form cast to complex is not triangular (its 2x2 blocks would be misread).
+    pa, pb = primal(a), primal(b)
+    complex_form = np.iscomplexobj(pa) or np.iscomplexobj(pb)
+    schur = (_schur(pa, complex_form), _schur(pb, complex_form))
     return SYLVESTER.bind(a, b, q, schur=schur, trans=False, name="solve_sylvester")
 
 
@@ -224,14 +322,8 @@ def _stein(q: np.ndarray, s: Schur, name: str) -> np.ndarray:
     """Solve M X M^H - X + q = 0 with M = u op(t) u^H, t complex upper triangular, column by
     column: with Y = u^H X u and F = u^H q u, (conj(t_jj) t - I) y_j = -f_j - t sum_{l>j} ...
     (or, for op(t) = t^H, (t_jj t^H - I) y_j = -f_j - t^H sum_{l<j} y_l t_lj)."""
-    t, u, adjoint = s
-    lam = np.diagonal(t)
-    gaps = np.abs(1.0 - lam[:, None] * np.conj(lam)[None, :])
-    if _too_close(gaps, 1.0 + np.max(np.abs(lam), initial=0.0) ** 2):
-        raise MatrixEquationError(
-            f"{name}: the equation A X A^H - X + Q = 0 has no unique solution: A has eigenvalues "
-            "with lambda_i * conj(lambda_j) = 1 (e.g. one on the unit circle). Scale or perturb A."
-        )
+    t, u, adjoint, _ = s
+    _check_stein(s, name)
     n = t.shape[0]
     f = _h(u) @ q.astype(np.complex128) @ u
     y = np.zeros((n, n), np.complex128)
