@@ -3,7 +3,9 @@ to the entry's order; and the completeness test over the dispatch registry."""
 
 from __future__ import annotations
 
-import zlib
+import os
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -14,6 +16,11 @@ from pullback.core.pytree import flatten
 from pullback.testing import check_grads
 from pullback.testing.table import NONDIFF, OPS
 
+# NumPy's own defaults. np.seterr changes the state of the whole thread and pytest does not restore
+# it between tests, so each rule test states the floating-point events it fails on (filterwarnings
+# = error turns these warnings into failures) instead of inheriting them from whatever ran before.
+NUMPY_DEFAULT_ERRSTATE = {"divide": "warn", "over": "warn", "invalid": "warn", "under": "ignore"}
+
 
 def _cases() -> list:
     cases = []
@@ -21,8 +28,7 @@ def _cases() -> list:
         for dtype in op.dtypes:
             if np.dtype(dtype).name in op.skips:
                 continue
-            rng = np.random.default_rng(zlib.crc32(f"{op.name}/{np.dtype(dtype).name}".encode()))
-            for k, args in enumerate(op.sample_inputs(rng, dtype)):
+            for k, args in enumerate(op.seeded_samples(dtype)):
                 shapes = "x".join(str(np.shape(a)) for a in args)
                 cases.append(
                     pytest.param(op, args, id=f"{op.name}-{np.dtype(dtype).name}-{k}:{shapes}")
@@ -30,11 +36,98 @@ def _cases() -> list:
     return cases
 
 
+def _check(op, args) -> list:
+    modes = tuple(m for m in op.modes if m not in op.skips)
+    return check_grads(
+        op.fn, args, order=op.order, modes=modes, rng=op.direction_rng(), rtol=op.rtol, atol=op.atol
+    )
+
+
 @pytest.mark.parametrize(("op", "args"), _cases())
 def test_rule(op, args) -> None:
-    rng = np.random.default_rng(zlib.crc32(op.name.encode()))
-    modes = tuple(m for m in op.modes if m not in op.skips)
-    check_grads(op.fn, args, order=op.order, modes=modes, rng=rng, rtol=op.rtol, atol=op.atol)
+    with np.errstate(**NUMPY_DEFAULT_ERRSTATE):
+        _check(op, args)
+
+
+# ---- the flaky convolve-float32-1 case: what its inputs and its check depend on -----------------
+# test_rule[convolve-float32-1:(2,)x(5,)] failed once with a RuntimeWarning in a full run and never
+# again. These pin down that nothing but the table decides that case: its inputs and every number
+# its check computes are the same in fresh processes under other hash seeds as here (after the
+# tests that ran before this one), and the check raises no floating-point event of any kind (not
+# even underflow) when NumPy's cache of freed small buffers holds inf, NaN or huge garbage.
+_FAMILY = ("convolve", "correlate")
+
+# Run here (after the tests before this one) and in fresh interpreters: no import of this module,
+# whose collection-time case list takes a minute to build.
+_DIGEST = """
+import hashlib
+import numpy as np
+from pullback.testing import check_grads
+from pullback.testing.table import OPS
+
+
+def family_digest():
+    h = hashlib.sha256()
+    for op in OPS:
+        if not op.name.startswith(("convolve", "correlate")):
+            continue
+        modes = tuple(m for m in op.modes if m not in op.skips)
+        for dtype in op.dtypes:
+            for args in op.seeded_samples(dtype):
+                for a in args:
+                    h.update(f"{op.name} {a.dtype} {a.shape}".encode() + a.tobytes())
+                rows = check_grads(
+                    op.fn, args, order=op.order, modes=modes, rng=op.direction_rng(),
+                    rtol=op.rtol, atol=op.atol,
+                )
+                h.update(repr([(r.check, r.argument, r.ad, r.reference) for r in rows]).encode())
+    return h.hexdigest()
+
+
+if __name__ == "__main__":
+    print(family_digest())
+"""
+
+
+def test_convolve_inputs_and_checks_do_not_depend_on_hash_seed_or_test_order() -> None:
+    namespace: dict = {"__name__": "digest"}
+    exec(_DIGEST, namespace)
+    here = namespace["family_digest"]()
+    src = os.path.dirname(os.path.dirname(pb.__file__))
+    for seed in ("0", "1", "4242"):
+        env = {**os.environ, "PYTHONHASHSEED": seed, "PYTHONPATH": src}
+        out = subprocess.run(
+            [sys.executable, "-W", "error", "-c", _DIGEST],
+            env=env,
+            capture_output=True,
+            text=True,
+        )
+        assert out.returncode == 0, f"PYTHONHASHSEED={seed}:\n{out.stderr}"
+        assert out.stdout.strip() == here, f"PYTHONHASHSEED={seed}: another sample or check"
+
+
+def _dirty_buffer_cache(word: int) -> None:
+    """Fill NumPy's cache of freed small data buffers (<= 1 KiB) with the 32-bit pattern `word`, so
+    a kernel reading memory it did not write sees inf, NaN or a huge value."""
+    junk = []
+    for n in range(1, 257):
+        for _ in range(8):
+            junk.append(np.full(n, word, np.uint32))
+    del junk
+
+
+@pytest.mark.parametrize(
+    "word", [0x7F7F7F7F, 0x7F800000, 0x7FA00001, 0xFFFFFFFF], ids=["huge", "inf", "snan", "nan"]
+)
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_convolve_checks_raise_no_floating_point_event_on_dirty_memory(word, dtype) -> None:
+    ops = [op for op in OPS if op.name.startswith(_FAMILY)]
+    assert {op.name for op in ops} >= {"convolve", "correlate_full"}
+    for op in ops:
+        for args in op.seeded_samples(dtype):
+            _dirty_buffer_cache(word)
+            with np.errstate(all="raise"):
+                _check(op, args)
 
 
 @pytest.mark.parametrize("info", NONDIFF, ids=[i.name for i in NONDIFF])

@@ -3,6 +3,7 @@ under test, with its sample inputs, domain, dtypes, modes, order and tolerances.
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -64,6 +65,17 @@ class OpInfo:
                 )
             )
         return out
+
+    def seeded_samples(self, dtype: Any) -> list[tuple[Any, ...]]:
+        """`sample_inputs` drawn from a generator seeded by crc32("name/dtype"): the same arrays in
+        every process, whatever the test order, the global RNG state or PYTHONHASHSEED (a CRC of
+        the text, never `hash()`, which is salted per process for strings)."""
+        seed = zlib.crc32(f"{self.name}/{np.dtype(dtype).name}".encode())
+        return self.sample_inputs(np.random.default_rng(seed), dtype)
+
+    def direction_rng(self) -> np.random.Generator:
+        """A fresh generator for check_grads' random directions, seeded by crc32(name) alone."""
+        return np.random.default_rng(zlib.crc32(self.name.encode()))
 
 
 @dataclass(frozen=True)
