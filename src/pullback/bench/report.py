@@ -181,18 +181,20 @@ numbers to read).
 ## Where the time goes
 
 **W1 (per-op overhead).** Measured with CPU time, the minimum of 21 samples (Python 3.11,
-x in R^10, garbage collection off): pullback's forward record costs 1.3 us per op and its
-backward sweep 0.95 (2.4 in all, from 2.9 before the second hot-path round); the same NumPy calls
-alone cost 0.67. Operators and plain ufunc calls reach their rule through `Rule.bind1` / `bind2`
-(the trace choice of `bind` with exact arguments), the `Node` and the traced value are built
-without `__init__`, and a waiting node holds its cotangent in a slot instead of a dictionary.
-What remains: building and freeing two Python objects per op (about 0.25), trace selection and
-`process` (0.25), the rule's `fwd` wrapper (0.08), the sweep's heap and bookkeeping (0.24) and the
-Python around each vjp (0.37, of which `unbroadcast`'s shape and dtype check is 0.15). The floor
-of this design is therefore about 2.3 us per op: 2.0 needs one object per op (the node merged
-into the traced value, which the functional writes, rebinding a value to a new node, rule out
-today) or the sweep in compiled code. Python 3.11 detail: a list comprehension costs a function
-call there, so the hot loops of `core/` are plain `for` loops.
+x in R^10, garbage collection off): pullback's forward record costs 1.22 us per op and its
+backward sweep 0.90 (2.07 in all, from 2.4 before this round and 2.9 before the one ahead of
+it); the same NumPy calls alone cost 0.71. Operators and plain ufunc calls reach their rule
+through `Rule.bind1` / `bind2` and the trace through `process1` / `process2` (exact arguments:
+no args tuple, no params dict), the `Node` and the traced value are built without `__init__`, a
+waiting node holds its cotangent in a slot, and the sweep walks the trace's tape (its nodes in
+creation order) backwards instead of keeping a heap. What remains: building and freeing two
+Python objects per op (about 0.25 us), the Python around each rule's `fwd` and `vjp` (the
+derivative lambda, `unbroadcast`'s shape and dtype check: about 0.4), and the loop itself. 2.0 us
+per op in the benchmark's median (which includes garbage collection and the shared machine)
+needs one object per op (the node merged into the traced value: the functional writes would then
+rebind through a `node` pointer, and the tape would hold every intermediate value until the
+sweep, a memory cost W8 would show) or the sweep in compiled code. Python 3.11 detail: a list
+comprehension costs a function call there, so the hot loops of `core/` are plain `for` loops.
 
 **W5, W6 (Jacobians, Hessians).** `jacfwd` and `jacrev` record the function once and then sweep
 the recorded graph with a whole batch of basis vectors at once (`core/batching.py`): a tangent or
@@ -205,9 +207,15 @@ no batched form (linalg, fft, custom rules) calls its ordinary rule once per row
 results, so the answer is always the per-direction one (tests/test_batched_jacobians.py compares
 the two on every OpInfo entry). The Hessian is forward over reverse: the reverse pass's vjps are
 recorded as ordinary ops, so one batched forward sweep through them gives all 200 columns.
-Batches are chunked to about 2^22 tangent elements per node; the remaining cost is the recording
-(about half of W5's time) and, in W6, the two matrix-matrix products forward-over-reverse needs
+Batches are chunked to about 2^22 tangent elements per node; the remaining cost is the
+recording and the fixed cost of a transform call (flattening, the trace, the basis: about 20 us
+of W5-wide's 39) and, in W6, the two matrix-matrix products forward-over-reverse needs
 against the closed form's one.
+
+**W4 (Lyapunov).** The hand-written gradient computes one real Schur form of A and solves both
+the equation and its adjoint A^T S + S A = dL/dP with it (LAPACK trsyl twice); pullback does the
+same work, and checks the eigenvalue gaps (no lambda_i + lambda_j = 0) once per Schur form, not
+once per solve.
 
 **W7 (QP layer).** `optimize.qp` factors an equality KKT system with positive definite Q by
 block elimination: a Cholesky of Q and of the Schur complement A Q^-1 A^T (about n^3/3 + n^2 p
