@@ -19,10 +19,10 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import MissingRuleError
 from .dispatch import Rule
+from .forward import no_jvp, parent_tangents
 from .node import Node
-from .reverse import SELECT, add_cotangents
+from .reverse import SELECT, add_cotangents, no_vjp
 from .traced import Traced
 
 BATCHED_JVP: dict[Rule, Callable[..., Any]] = {}
@@ -158,14 +158,8 @@ def push_forward(
         rule = node.rule
         if rule is None:
             continue
-        xdots = []
-        live = False
-        for p in node.parents:
-            t = None if p is None else tangent.get(p)
-            xdots.append(t)
-            if t is not None:
-                live = True
-        if live:
+        xdots = parent_tangents(node, tangent)
+        if xdots is not None:
             f = BATCHED_JVP.get(rule)
             ydot = NotImplemented if f is None else f(node.res, *xdots)
             if ydot is NotImplemented:
@@ -281,10 +275,7 @@ def _stack_rows(rows: list[Any]) -> Any:
 
 def _jvp_rows(rule: Rule, res: Any, xdots: list[Any], batch: int) -> Any:
     if rule.jvp is None:
-        raise MissingRuleError(
-            f"{rule.name} has no forward-mode (JVP) rule. Define one with f.defjvp(rule), or "
-            "differentiate it with pullback.grad / vjp / jacrev instead."
-        )
+        raise no_jvp(rule)
     return _stack_rows([rule.jvp(res, *(_row(t, k) for t in xdots)) for k in range(batch)])
 
 
@@ -293,10 +284,7 @@ def _vjp_rows(
 ) -> list[Any]:
     vjp = rule.vjp
     if vjp is None:
-        raise MissingRuleError(
-            f"{rule.name} has no reverse-mode (VJP) rule. Define one with f.defvjp(fwd, bwd), or "
-            "differentiate it with pullback.jvp / jacfwd instead."
-        )
+        raise no_vjp(rule)
     rows: list[list[Any]] = [[] for _ in parents]
     for k in range(batch):
         g = _row(ybar, k)

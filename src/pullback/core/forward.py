@@ -29,7 +29,7 @@ class ForwardTrace(Trace):
     def process1(self, rule: Rule, a: Any) -> Any:
         jvp = rule.jvp
         if jvp is None:
-            raise _no_jvp(rule)
+            raise no_jvp(rule)
         if a.__class__ is ForwardTraced and a._trace is self:
             y, res = rule.fwd(a.value)
             return self._result(rule, y, jvp(res, a.tangent))
@@ -39,7 +39,7 @@ class ForwardTrace(Trace):
     def process2(self, rule: Rule, a: Any, b: Any) -> Any:
         jvp = rule.jvp
         if jvp is None:
-            raise _no_jvp(rule)
+            raise no_jvp(rule)
         if a.__class__ is ForwardTraced and a._trace is self:
             a, adot = a.value, a.tangent
         else:
@@ -54,7 +54,7 @@ class ForwardTrace(Trace):
     def process(self, rule: Rule, args: tuple[Any, ...], params: dict[str, Any]) -> Any:
         jvp = rule.jvp
         if jvp is None:
-            raise _no_jvp(rule)
+            raise no_jvp(rule)
         vals = []
         xdots = []
         for a in args:  # a plain loop: a comprehension costs a function call on Python 3.11
@@ -86,24 +86,30 @@ def push_forward(nodes: list[Node], seeds: dict[Node, Any]) -> dict[Node, Any]:
         rule = node.rule
         if rule is None:
             continue
-        xdots = []
-        live = False
-        for p in node.parents:  # plain loops: comprehensions cost a call each on Python 3.11
-            t = None if p is None else tangent.get(p)
-            xdots.append(t)
-            if t is not None:
-                live = True
-        if not live:
+        xdots = parent_tangents(node, tangent)
+        if xdots is None:
             continue
         if rule.jvp is None:
-            raise _no_jvp(rule)
+            raise no_jvp(rule)
         ydot = rule.jvp(node.res, *xdots)
         if ydot is not None:
             tangent[node] = ydot
     return tangent
 
 
-def _no_jvp(rule: Rule) -> Exception:
+def parent_tangents(node: Node, tangent: dict[Node, Any]) -> list[Any] | None:
+    """The tangents of node's arguments (None for a constant one), or None when all are zero."""
+    xdots = []
+    live = False
+    for p in node.parents:  # plain loops: comprehensions cost a call each on Python 3.11
+        t = None if p is None else tangent.get(p)
+        xdots.append(t)
+        if t is not None:
+            live = True
+    return xdots if live else None
+
+
+def no_jvp(rule: Rule) -> Exception:
     return MissingRuleError(
         f"{rule.name} has no forward-mode (JVP) rule. Define one with f.defjvp(rule), or "
         "differentiate it with pullback.grad / vjp / jacrev instead."

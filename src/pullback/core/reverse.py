@@ -38,8 +38,8 @@ class ReverseTrace(Trace):
         return ReverseTraced(value, node, self)
 
     # Rule.bind1 / bind2 (operators and ufuncs, no params) land in process1 / process2, the hot
-    # path; anything else in process. Each builds Node(rule, parents, res) and
-    # ReverseTraced(y, node, self) inline, without running their __init__ (keep the three in step
+    # path; anything else in process. The two hot ones build Node(rule, parents, res) and
+    # ReverseTraced(y, node, self) inline, without running their __init__ (keep them in step
     # with each other and with those classes): on Python 3.11 a class call that runs a Python
     # __init__ costs 0.05 us more per object, and a shared helper one more call per op.
     def process1(self, rule: Rule, a: Any) -> Any:
@@ -90,6 +90,7 @@ class ReverseTrace(Trace):
         return out
 
     def process(self, rule: Rule, args: tuple[Any, ...], params: dict[str, Any]) -> Any:
+        # the general path (params, three or more arguments): the plain constructors will do
         vals = list(args)
         parents: list[Node | None] = [None] * len(args)
         for i, a in enumerate(args):
@@ -97,20 +98,9 @@ class ReverseTrace(Trace):
                 vals[i] = a.value
                 parents[i] = a.node
         y, res = rule.fwd(*vals, **params)
-        node = _new(Node)
-        node.rule = rule
-        node.parents = tuple(parents)
-        node.res = res
-        node.seq = next_seq()
-        node.ybar = None
+        node = Node(rule, tuple(parents), res)
         self.tape.append(node)
-        if rule.multiple_results:
-            return self._select(node, y)
-        out = _new(ReverseTraced)
-        out.value = y
-        out.node = node
-        out._trace = self
-        return out
+        return self._select(node, y) if rule.multiple_results else ReverseTraced(y, node, self)
 
     def _select(self, node: Node, ys: tuple[Any, ...]) -> tuple[ReverseTraced, ...]:
         """One traced value per output of a multiple-results node, each with a SELECT node."""
@@ -201,7 +191,7 @@ def backward(
                     else:
                         p.ybar = old + xbar if type(old) is not tuple else add_cotangents(old, xbar)
             elif vjp is None:
-                raise _no_vjp(rule)
+                raise no_vjp(rule)
             else:
                 for p, xbar in zip(node.parents, vjp(res, ybar), strict=True):
                     if p is not None and xbar is not None:
@@ -215,7 +205,7 @@ def backward(
     return leaves
 
 
-def _no_vjp(rule: Rule) -> Exception:
+def no_vjp(rule: Rule) -> Exception:
     return MissingRuleError(
         f"{rule.name} has no reverse-mode (VJP) rule. Define one with f.defvjp(fwd, bwd), or "
         "differentiate it with pullback.jvp / jacfwd instead."
