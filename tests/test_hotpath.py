@@ -4,6 +4,8 @@ state behind, and nodes no cotangent reaches cost no vjp call."""
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 
@@ -12,6 +14,7 @@ from pullback.core import Rule
 from pullback.core.dispatch import RULES
 from pullback.core.reverse import ReverseTrace, backward
 from pullback.core.trace import new_trace
+from pullback.errors import LeakedTracerError, UnsupportedFunctionError
 
 
 def test_a_failed_sweep_leaves_no_cotangent_behind() -> None:
@@ -85,3 +88,67 @@ def test_a_leaked_traced_value_does_not_keep_the_tape() -> None:
     assert leaked[0]._trace.tape == []  # the recording took the tape and dropped it
     gc.collect()
     assert side_values[0]() is None
+
+
+@pytest.mark.parametrize(
+    ("call", "name", "keywords"),
+    [
+        (lambda x: np.add(x, x, dtype=np.float32), "numpy.add", "['dtype']"),
+        (lambda x: np.multiply(x, 2.0, casting="unsafe"), "numpy.multiply", "['casting']"),
+        (lambda x: np.sin(x, where=x > 0), "numpy.sin", "['where']"),
+        (lambda x: np.divide(x, 3.0, dtype=np.float64), "numpy.divide", "['dtype']"),
+        (lambda x: np.power(x, 3, dtype=np.float64), "numpy.power", "['dtype']"),
+        (lambda x: np.exp(x, out=np.empty(3), order="C"), "numpy.exp", "['order']"),
+    ],
+)
+def test_ufunc_keywords_a_rule_does_not_take_are_named(call, name, keywords) -> None:
+    # the elementwise fwds take positional arrays only (dispatch.POSITIONAL): the keywords are
+    # refused before fwd, with the function's name, in both modes
+    for transform in (pb.grad, lambda f: lambda x: pb.jvp(f, (x,), (x,))):
+        with pytest.raises(UnsupportedFunctionError, match=rf"{name}.*\n.*{re.escape(keywords)}"):
+            transform(lambda x: np.sum(call(x)))(np.ones(3))
+
+
+def test_ufunc_methods_keep_their_keywords() -> None:
+    x = np.array([[1.0, 2.0], [3.0, 4.0]])
+    np.testing.assert_allclose(
+        pb.grad(lambda x: np.sum(np.add.reduce(x, axis=0) ** 2))(x), 2 * x.sum(0) * np.ones_like(x)
+    )
+
+
+@pytest.mark.parametrize(
+    "use",
+    [lambda t: t * 2.0, lambda t: 2.0 * t, lambda t: t + t, lambda t: np.sin(t), lambda t: -t],
+    ids=["operator", "reflected", "both", "ufunc", "negative"],
+)
+def test_the_fast_paths_refuse_a_leaked_value(use) -> None:
+    leaked = []
+    pb.grad(lambda x: leaked.append(x) or np.sum(x))(np.ones(2))
+    with pytest.raises(LeakedTracerError):
+        use(leaked[0])
+
+
+def test_mixed_levels_go_to_the_higher_trace_from_either_side() -> None:
+    # x (level 1) op y (level 2) and y op x: the inner gradient treats x as a constant
+    def inner(x, y):
+        return np.sum(x * y + y * x - x / y + np.sin(x) * y)
+
+    x0, y0 = np.array([0.7, -1.1]), np.array([1.3, 2.0])
+    g = pb.grad(lambda x: np.sum(pb.grad(inner, argnums=1)(x, y0)))(x0)
+    # d/dy inner = 2x + x / y^2 + sin(x); its sum's gradient in x: 2 + 1 / y^2 + cos(x)
+    np.testing.assert_allclose(g, 2 + 1 / y0**2 + np.cos(x0))
+
+
+def test_reachable_lists_parents_before_children() -> None:
+    from pullback.core.reverse import reachable
+
+    with new_trace(ReverseTrace) as trace:
+        x = trace.leaf(np.arange(3.0))
+        b = np.cos(x)  # created before a, used after it
+        a = np.sin(x)
+        out = a * b + np.exp(a)
+    order = reachable([out.node])
+    position = {node: k for k, node in enumerate(order)}
+    assert len(order) == len(position) == 6  # x, cos, sin, multiply, exp, add: each once
+    for node in order:
+        assert all(position[p] < position[node] for p in node.parents if p is not None)

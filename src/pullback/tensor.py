@@ -23,6 +23,7 @@ import sys
 import weakref
 from collections.abc import Iterator, Sequence
 from contextvars import ContextVar
+from itertools import count
 from typing import Any
 
 import numpy as np
@@ -51,12 +52,13 @@ class TapeNode(Node):
     """A Node that also keeps its call (args, params: to re-run fwd on traced values for
     create_graph), its output value, the source line that created it (when asked), the versions
     of the Tensors it read (in-place checks), whether a backward freed it, and for a leaf its
-    name and owning Tensor."""
+    name and owning Tensor. `seq` numbers TapeNodes in creation order (see `creation_order`)."""
 
-    __slots__ = ("args", "params", "value", "where", "saved", "freed", "name", "owner")
+    __slots__ = ("seq", "args", "params", "value", "where", "saved", "freed", "name", "owner")
 
     def __init__(self, rule: Any, parents: tuple[Node | None, ...], res: Any) -> None:
         Node.__init__(self, rule, parents, res)
+        self.seq = _next_seq()
         self.args: tuple[Any, ...] = ()
         self.params: dict[str, Any] = {}
         self.value: Any = None
@@ -67,9 +69,23 @@ class TapeNode(Node):
         self.owner: Any = None
 
 
+_next_seq = count().__next__
+
+
+def creation_order(outputs: list[Node]) -> list[Node]:
+    """The TapeNodes reachable from `outputs`, in the order they were created: the order a trace's
+    tape has, so a Tensor's backward adds cotangents in the same order as pullback.grad (the same
+    bits), and the graph view lists nodes in program order."""
+    return sorted(reachable(outputs), key=_seq)
+
+
+def _seq(node: Any) -> int:
+    return node.seq
+
+
 class TapeTrace(ReverseTrace):
     """A ReverseTrace recording TapeNodes; `record_source` captures the user's line per node.
-    It lives as long as the program, so it keeps no tape: `backward` sweeps `reachable(...)`."""
+    It lives as long as the program, so it keeps no tape: `backward` sweeps `creation_order`."""
 
     __slots__ = ("record_source", "saving")
 
@@ -414,7 +430,7 @@ class Tensor(Traced):
             )
         ybar = self._seed(gradient, create_graph)
         retain = create_graph if retain_graph is None else retain_graph
-        nodes = reachable([node])
+        nodes = creation_order([node])
         _check_alive(nodes)
         if create_graph:
             leaves = _differentiable_backward(nodes, node, ybar)

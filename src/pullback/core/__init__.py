@@ -2,7 +2,7 @@
 forward pass. It knows the NumPy protocols and nothing about individual NumPy functions."""
 
 from . import traced  # noqa: F401  (first: dispatch imports Traced)
-from .dispatch import REGISTRY, Rule, call, register
+from .dispatch import REGISTRY, Rule, call, register, unsupported_keywords
 from .forward import ForwardTrace, ForwardTraced, push_forward
 from .reverse import ReverseTrace, ReverseTraced, backward, reachable
 from .trace import new_trace
@@ -23,4 +23,5 @@ __all__ = [
     "push_forward",
     "reachable",
     "register",
+    "unsupported_keywords",
 ]

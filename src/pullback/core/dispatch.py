@@ -6,6 +6,7 @@ The core knows the NumPy protocols, not NumPy functions: rules register themselv
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -29,6 +30,10 @@ REGISTRY: dict[Any, Handler] = {}
 RULES: dict[Any, Rule] = {}
 # NumPy callable -> hint shown when it is called on a traced array without a rule.
 HINTS: dict[Any, str] = {}
+# The callables in RULES whose rule's fwd takes positional arrays only (the elementwise ufuncs):
+# `call` answers keyword arguments to them (dtype=, where=, casting=...) with an
+# UnsupportedFunctionError, so those fwds need no **params (which builds a dict on every call).
+POSITIONAL: set[Any] = set()
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -122,6 +127,22 @@ def register(fn: Any, handler: Handler) -> None:
     rule = getattr(handler, "__self__", None)
     if isinstance(rule, Rule) and handler == rule.bind:
         RULES[fn] = rule
+        if _positional_only(rule.fwd):
+            POSITIONAL.add(fn)
+
+
+def _positional_only(fwd: Callable[..., Any]) -> bool:
+    """Whether fwd takes only (required) positional arguments: no keywords, no defaults."""
+    try:
+        parameters = inspect.signature(fwd).parameters.values()
+    except (TypeError, ValueError):  # no signature to read: assume it takes keywords
+        return False
+    positional = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+    return all(
+        p.kind is inspect.Parameter.VAR_POSITIONAL
+        or (p.kind in positional and p.default is inspect.Parameter.empty)
+        for p in parameters
+    )
 
 
 def call(fn: Any, *args: Any, **kwargs: Any) -> Any:
@@ -133,7 +154,16 @@ def call(fn: Any, *args: Any, **kwargs: Any) -> Any:
             _describe_traced(args, kwargs),
             HINTS.get(fn, ""),
         )
+    if kwargs and fn in POSITIONAL:
+        raise unsupported_keywords(fn, kwargs)
     return handler(*args, **kwargs)
+
+
+def unsupported_keywords(fn: Any, kwargs: dict[str, Any]) -> UnsupportedFunctionError:
+    """The error for keyword arguments a rule does not take (e.g. numpy.sin(x, dtype=...))."""
+    return UnsupportedFunctionError(
+        fn, "array", f"Its keyword arguments {sorted(kwargs)} are not supported."
+    )
 
 
 def _ufunc_method(key: tuple[Any, str]) -> Any:

@@ -9,7 +9,7 @@ from typing import Any
 
 from ..errors import MissingRuleError
 from .dispatch import Rule
-from .node import Node, next_seq
+from .node import Node
 from .trace import Trace
 from .traced import Traced
 
@@ -53,7 +53,6 @@ class ReverseTrace(Trace):
         node.rule = rule
         node.parents = parents
         node.res = res
-        node.seq = next_seq()
         node.ybar = None
         self.tape.append(node)
         if rule.multiple_results:
@@ -78,7 +77,6 @@ class ReverseTrace(Trace):
         node.rule = rule
         node.parents = (pa, pb)
         node.res = res
-        node.seq = next_seq()
         node.ybar = None
         self.tape.append(node)
         if rule.multiple_results:
@@ -213,18 +211,18 @@ def no_vjp(rule: Rule) -> Exception:
 
 
 def reachable(outputs: list[Node]) -> list[Node]:
-    """The nodes reachable from `outputs`, in creation (topological) order: the tape of a graph
-    that has none (the Tensor facade's), or the part of a trace's tape a forward sweep needs."""
+    """The nodes reachable from `outputs`, parents first (a topological order): the tape of a
+    graph that has none (the Tensor facade's), or the part of a trace's tape a forward sweep
+    needs. Depth-first, without recursion; parents are visited in argument order."""
+    order: list[Node] = []
     seen: set[Node] = set()
-    stack = list(outputs)
+    stack: list[tuple[Node, bool]] = [(node, False) for node in reversed(outputs)]
     while stack:
-        node = stack.pop()
-        if node in seen:
-            continue
-        seen.add(node)
-        stack.extend(p for p in node.parents if p is not None)
-    return sorted(seen, key=_seq)
-
-
-def _seq(node: Node) -> int:
-    return node.seq
+        node, expanded = stack.pop()
+        if expanded:  # every parent is in `order` by now
+            order.append(node)
+        elif node not in seen:
+            seen.add(node)
+            stack.append((node, True))
+            stack.extend((p, False) for p in reversed(node.parents) if p is not None)
+    return order

@@ -35,18 +35,15 @@ class Traced:
             rule = RULES.get(ufunc)  # the handler is the rule's own bind: skip *inputs, **kwargs
             if rule is not None:
                 n = len(inputs)
-                if n == 1:
-                    return rule.bind1(inputs[0])
+                if n == 1:  # the input is self: bind1's choice of trace is self's
+                    top = self._trace
+                    return top.process1(rule, self) if top.alive else rule.bind1(self)
                 if n == 2:
                     return rule.bind2(inputs[0], inputs[1])
         out = kwargs.pop("out", None)
         if out is not None:
             return _ufunc_out(ufunc, method, inputs, kwargs, out)
-        key = ufunc if method == "__call__" else (ufunc, method)
-        handler = REGISTRY.get(key)
-        if handler is None:
-            return _call(key, *inputs, **kwargs)  # raises UnsupportedFunctionError
-        return handler(*inputs, **kwargs)
+        return _call(ufunc if method == "__call__" else (ufunc, method), *inputs, **kwargs)
 
     def __array_function__(self, func: Any, types: Any, args: Any, kwargs: Any) -> Any:
         return _call(func, *args, **kwargs)
@@ -212,14 +209,20 @@ def primal(x: Any) -> Any:
 
 
 def _operator(fn: Any, reflected: bool) -> Any:
-    """x + y -> numpy.add(x, y), y + x -> numpy.add(y, x): straight to the rule's bind2, or else
-    to the handler (the hot path: one closure per direction saves swapping a tuple per call)."""
+    """x + y -> numpy.add(x, y), y + x -> numpy.add(y, x): straight to the rule (the hot path:
+    one closure per direction saves swapping a tuple per call), or else to the handler.
+
+    When `other` is a constant or shares self's trace, that trace processes the call (bind2's
+    choice, made without a call to bind2); mixed levels and dead traces go through bind2."""
 
     if reflected:
 
         def method(self: Traced, other: Any) -> Any:
             rule = RULES.get(fn)
             if rule is not None:
+                top = self._trace
+                if top.alive and (not isinstance(other, Traced) or other._trace is top):
+                    return top.process2(rule, other, self)
                 return rule.bind2(other, self)
             handler = REGISTRY.get(fn)
             return _call(fn, other, self) if handler is None else handler(other, self)
@@ -229,6 +232,9 @@ def _operator(fn: Any, reflected: bool) -> Any:
         def method(self: Traced, other: Any) -> Any:
             rule = RULES.get(fn)
             if rule is not None:
+                top = self._trace
+                if top.alive and (not isinstance(other, Traced) or other._trace is top):
+                    return top.process2(rule, self, other)
                 return rule.bind2(self, other)
             handler = REGISTRY.get(fn)
             return _call(fn, self, other) if handler is None else handler(self, other)
@@ -459,9 +465,7 @@ def _ufunc_out(ufunc: np.ufunc, method: str, inputs: Any, kwargs: dict[str, Any]
         )
     (o,) = outs
     where = kwargs.pop("where", True)
-    key = ufunc if method == "__call__" else (ufunc, method)
-    handler = REGISTRY.get(key)
-    result = _call(key, *inputs, **kwargs) if handler is None else handler(*inputs, **kwargs)
+    result = _call(ufunc if method == "__call__" else (ufunc, method), *inputs, **kwargs)
     if o is None:
         return result
     if where is not True:

@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from ..core import batching, primal, register
+from ..core import batching, primal, register, unsupported_keywords
 from ..errors import UnsupportedFunctionError
 from ..extend import _conj, as_array, defbatch, defrule, elementwise, unbroadcast, zeros_like
 
@@ -121,11 +121,7 @@ defbatch(_NEG, _neg_jvp, _neg_vjp)  # -xdot and -ybar act on every row alike
 # ---- arithmetic -----------------------------------------------------------------------------
 # multiply, the commonest op, is written out like add rather than declared with elementwise(): its
 # sweep then calls no derivative lambda and keeps no y (0.03 us less per op in W1)
-def _mul_fwd(x1: Any, x2: Any, **params: Any) -> tuple[Any, Any]:
-    if params:
-        raise UnsupportedFunctionError(
-            np.multiply, "array", f"Its keyword arguments {sorted(params)} are not supported."
-        )
+def _mul_fwd(x1: Any, x2: Any) -> tuple[Any, Any]:
     return np.multiply(x1, x2), (x1, x2)
 
 
@@ -176,12 +172,13 @@ defbatch(_MUL, _mul_jvp_batched, (_mul_vjp1_batched, _mul_vjp2_batched))
 elementwise(np.divide, lambda x1, x2, y: 1 / x2, lambda x1, x2, y: -y / x2)  # also true_divide
 
 
-def _power(x1: Any, x2: Any, **params: Any) -> Any:
+def _power(x1: Any, x2: Any, /, **kwargs: Any) -> Any:
     """x ** 2 is np.square (same bits, derivative 2x): the common case skips a general power."""
-    if not params and type(x2) in (int, float) and x2 == 2:
+    _no_ufunc_kwargs(np.power, kwargs)
+    if type(x2) in (int, float) and x2 == 2:
         return np.square(x1)
     x1, x2 = _weak(x1, x2)  # 2.0 ** x keeps x's dtype, in the value and in the derivatives
-    return _POWER.bind(x1, x2, **params)
+    return _POWER.bind(x1, x2)
 
 
 _POWER = elementwise(
@@ -387,7 +384,7 @@ defbatch(_COPY, _copy_jvp, _copy_vjp)
 # ---- identity and constant scalings: composites of multiply --------------------------------------
 def _no_ufunc_kwargs(fn: Any, kwargs: dict[str, Any]) -> None:
     if kwargs:
-        raise TypeError(f"pullback's numpy.{fn.__name__} does not support {sorted(kwargs)}")
+        raise unsupported_keywords(fn, kwargs)
 
 
 def _scaled(ufunc: Any, c: float) -> None:

@@ -12,12 +12,12 @@ from typing import Any
 
 import numpy as np
 
-from ..core import ReverseTraced, Traced, new_trace, primal, push_forward, reachable
+from ..core import ReverseTraced, Traced, new_trace, primal, push_forward
 from ..core.node import Node
 from ..core.pytree import flatten, unflatten
 from ..core.reverse import SELECT, add_cotangents
 from ..errors import BackwardError, CotangentError, NonScalarOutputError
-from ..tensor import TapeNode, TapeTrace
+from ..tensor import TapeNode, TapeTrace, creation_order
 
 SMALL = 6  # values with at most this many entries are shown in full
 
@@ -340,7 +340,7 @@ def capture(
             if n is not None
         }
     real = [n for n in out_nodes if n is not None]
-    nodes = reachable(real + [n for n in leaf_nodes if n is not None])
+    nodes = creation_order(real + [n for n in leaf_nodes if n is not None])
     return build(nodes, real, seeds, tseeds), getattr(fun, "__name__", "f")
 
 
@@ -352,4 +352,4 @@ def capture_tensor(t: Any, gradient: Any = None) -> list[GraphNode]:
             "this Tensor has no graph: it does not depend on a Tensor with requires_grad=True."
         )
     seeds = _seed([t.value], [node], gradient)
-    return build(reachable([node]), [node], seeds, None)
+    return build(creation_order([node]), [node], seeds, None)
