@@ -58,7 +58,7 @@ def test_rule(op, args) -> None:
 _FAMILY = ("convolve", "correlate")
 
 # Run here (after the tests before this one) and in fresh interpreters: no import of this module,
-# whose collection-time case list takes a minute to build.
+# whose collection builds the case list of the whole table.
 _DIGEST = """
 import hashlib
 import numpy as np

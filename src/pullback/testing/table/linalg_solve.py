@@ -160,34 +160,56 @@ def _separated_gaps(v: np.ndarray, gap: float) -> bool:
     return bool(np.all(np.diff(v, axis=-1) > gap))
 
 
-def _clear_of_kinks(a: np.ndarray) -> bool:
-    """Entries of A and A^-1 away from 0 (the abs kink); row sums, column sums and singular
-    values of both well apart (the max/min kinks of the 1- and inf-norms, the SVD's gaps);
-    condition number below 6 (a finite difference of cond(A) is accurate there)."""
-    if np.any(np.linalg.cond(a) > 6.0):
+def _entries_and_sums_clear(m: np.ndarray) -> bool:
+    """One matrix's entries away from 0 (the abs kink) and its abs column sums and abs row sums
+    well apart (the max/min kinks of the 1- and inf-norms), all relative to M's own size."""
+    mag = np.abs(m) / np.max(np.abs(m))
+    if np.any(mag < 0.08):
         return False
-    for m in (a, np.linalg.inv(a)):
-        mag = np.abs(m) / np.max(np.abs(m), axis=(-2, -1), keepdims=True)
-        if np.any(mag < 0.08):
-            return False
-        sums = (np.sum(np.abs(m), axis=-2), np.sum(np.abs(m), axis=-1))
-        scale = np.max(sums[0])
-        if not all(_separated_gaps(t / scale, 0.05) for t in sums):
-            return False
-        if not _separated_gaps(np.linalg.svd(m, compute_uv=False), 0.2):
-            return False
-    return True
+    sums = (np.sum(np.abs(m), axis=0), np.sum(np.abs(m), axis=1))
+    return all(_separated_gaps(t / np.max(t), 0.05) for t in sums)
+
+
+def _spectrum_clear(a: np.ndarray) -> bool:
+    """Singular values of A and of A^-1 well apart (the SVD's gaps; cond(A, 2) differentiates
+    s_max and s_min); condition number below 6 (a finite difference of cond(A) is accurate)."""
+    s = np.linalg.svd(a, compute_uv=False)
+    return bool(s[0] / s[-1] < 6.0) and _separated_gaps(s, 0.2) and _separated_gaps(1 / s, 0.2)
+
+
+def _clear_of_kinks(a: np.ndarray) -> bool:
+    """A single matrix A clear of every kink of cond(A, p) for every p: its spectrum (above), and
+    the entries and abs sums of A and of A^-1 (the norms of p = 1, -1, inf, -inf)."""
+    inv = np.linalg.inv(a)
+    return _spectrum_clear(a) and _entries_and_sums_clear(a) and _entries_and_sums_clear(inv)
+
+
+# Singular values of the cond samples, one from each interval: gaps >= 0.5 between them and
+# >= 0.22 between their reciprocals (the singular values of A^-1), condition number <= 3.8.
+_COND_SINGULAR_VALUES = np.array([(0.9, 1.1), (1.6, 1.8), (3.0, 3.4)])
+
+
+def _cond_matrix(rng: np.random.Generator) -> np.ndarray:
+    """A 3x3 U diag(s) V^T: s from _COND_SINGULAR_VALUES (condition number and singular-value gaps
+    by design), U and V orthogonal, redrawn until the entries and abs sums of A and A^-1 are clear
+    (about 1 draw in 23 is)."""
+    s = rng.uniform(_COND_SINGULAR_VALUES[:, 0], _COND_SINGULAR_VALUES[:, 1])
+    for _ in range(1000):
+        u, v = gen.orthogonal(rng, 3), gen.orthogonal(rng, 3)
+        a = (u * s) @ v.T
+        if _entries_and_sums_clear(a) and _entries_and_sums_clear((v / s) @ u.T):  # A^-1
+            return a
+    raise RuntimeError("no U, V in 1000 draws gave A and A^-1 clear entries and abs sums")
 
 
 def _cond_samples(rng: np.random.Generator, dtype: Any) -> list[tuple[Any, ...]]:
-    """A 3x3 matrix and a (2, 3, 3) batch, each drawn until it is clear of every kink."""
+    """A 3x3 matrix and a (2, 3, 3) batch, each matrix clear of every kink of every cond(A, p)."""
     out = []
     for batch in ((), (2,)):
-        while True:
-            a = gen.general(rng, 3, batch=batch) + 2.0 * np.eye(3)
-            if _clear_of_kinks(a):
-                out.append((a.astype(dtype),))
-                break
+        a = np.array([_cond_matrix(rng) for _ in range(int(np.prod(batch)))]).astype(dtype)
+        for m in a.astype(np.float64):
+            assert _clear_of_kinks(m), f"a cond sample near a kink:\n{m}"
+        out.append((np.reshape(a, (*batch, 3, 3)),))
     return out
 
 
