@@ -117,3 +117,19 @@ def test_the_command_reruns_itself_with_one_blas_thread(tmp_path):
     payload = json.loads((tmp_path / "latest.json").read_text())
     assert payload["machine"]["blas_threads"]["OPENBLAS_NUM_THREADS"] == "1"
     assert "[W1      ] pullback" in proc.stderr
+
+
+def test_the_w1_profile_takes_the_time_per_op_apart(capsys):
+    from pullback.bench import profile
+
+    r = profile.measure(samples=1, number=1)
+    assert set(r) == {
+        "numpy_forward", "hand_written", "record", "sweep", "grad", "grad_gc", "protocol",
+    }  # fmt: skip
+    assert all(np.isfinite(v) and v > 0 for k, v in r.items() if k != "protocol")
+    # recording does the NumPy forward and more; a grad does the record and the sweep
+    assert r["record"] > r["numpy_forward"] and r["grad"] > r["sweep"]
+    text = profile.report(r)
+    assert "pullback backward sweep" in text and "__array_ufunc__" in text
+    assert main(["--profile-w1", "--in-process", "--repeats", "1"]) == 0
+    assert "W1 per op (801 ops" in capsys.readouterr().out

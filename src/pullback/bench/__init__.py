@@ -49,6 +49,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--no-docs", action="store_true", help="leave docs/benchmarks.md alone")
     p.add_argument(
+        "--profile-w1",
+        action="store_true",
+        help="take W1's time per op apart (NumPy, its dispatch, pullback's record and sweep) "
+        "instead of running the suite",
+    )
+    p.add_argument(
         "--in-process",
         action="store_true",
         help="run here instead of in a subprocess with one BLAS thread",
@@ -74,6 +80,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         env.setdefault("MALLOC_TRIM_THRESHOLD_", str(2**30))
         cmd = [sys.executable, "-m", "pullback", "bench", *argv]
         return subprocess.call(cmd, env=env)
+
+    if args.profile_w1:
+        from .profile import main as profile_main
+
+        return profile_main(samples=args.repeats)
 
     from . import report
     from .runner import Options, run_all
