@@ -565,6 +565,8 @@ def hessian(fun: Callable[..., Any], argnums: ArgNums = 0) -> Callable[..., Any]
 # ---- stop_gradient and checkpoint ----
 def stop_gradient(x: PyTree) -> PyTree:
     """The value of `x` as a constant for every transform (its leaves become plain arrays)."""
+    if isinstance(x, Traced | np.ndarray):  # one array (a loss's max shift): no pytree walk
+        return primal(x)
     return tree_map(primal, x)
 
 

@@ -58,6 +58,9 @@ def _as_matrices(a: Any, b: Any, ybar: Any) -> tuple[Any, Any, Any]:
 
 def _matmul_vjp_a(res: Any, ybar: Any) -> Any:
     a, b = res
+    if a.ndim == 2 and b.ndim == 2:  # matrix @ matrix (an MLP layer): no axes to add or sum
+        abar = np.matmul(ybar, _conj(b).mT)
+        return abar if abar.dtype == a.dtype else unbroadcast(abar, a)
     a2, b2, ybar2 = _as_matrices(a, b, ybar)
     abar = unbroadcast(np.matmul(ybar2, _conj(b2.mT)), a2)  # Abar = Ybar B^H, summed over batch
     return abar if a.ndim > 1 else np.reshape(abar, a.shape)
@@ -65,6 +68,9 @@ def _matmul_vjp_a(res: Any, ybar: Any) -> Any:
 
 def _matmul_vjp_b(res: Any, ybar: Any) -> Any:
     a, b = res
+    if a.ndim == 2 and b.ndim == 2:
+        bbar = np.matmul(_conj(a).mT, ybar)
+        return bbar if bbar.dtype == b.dtype else unbroadcast(bbar, b)
     a2, b2, ybar2 = _as_matrices(a, b, ybar)
     bbar = unbroadcast(np.matmul(_conj(a2.mT), ybar2), b2)  # Bbar = A^H Ybar, summed over batch
     return bbar if b.ndim > 1 else np.reshape(bbar, b.shape)
