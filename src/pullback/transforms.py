@@ -52,7 +52,7 @@ def _as_inputs(leaves: list[Any], where: Callable[[int], str]) -> list[Any]:
     `where(k)` names leaf k in the error (built only when one is raised)."""
     out = []
     for k, x in enumerate(leaves):
-        if not isinstance(x, Traced):
+        if x.__class__ is not np.ndarray and not isinstance(x, Traced):
             x = np.asarray(x)
         if x.dtype.kind not in "fc":
             fix = "float(x)" if x.ndim == 0 else "x.astype(float)"
@@ -90,6 +90,8 @@ def _zeros(x: Any) -> np.ndarray:
 
 def _finish(g: Any, like: Any) -> Any:
     """A cotangent (or tangent) as the caller expects it: like's shape and dtype, an ndarray."""
+    if g.__class__ is np.ndarray and g.dtype == like.dtype and g.shape == like.shape:
+        return g  # the common case: a gradient already as the caller expects it
     if g is None:
         return _zeros(like)
     if not isinstance(g, Traced):
@@ -232,21 +234,33 @@ def value_and_grad(
 
     @functools.wraps(fun)
     def value_and_grad_fun(*args: Any, **kwargs: Any) -> Any:
-        nums = _argnums(argnums, len(args), "grad")
-        f = functools.partial(fun, **kwargs) if kwargs else fun
-        rec = _Recording(f, args, nums, has_aux, "grad")
-        if holomorphic:
-            _holomorphic_inputs(rec)
-        (y,) = _scalar_output(rec, fun, holomorphic)
-        grads = rec.pull([np.ones((), np.result_type(y))], retain=False)
-        if holomorphic:  # the pullback of 1 is conj(f'(z)) (the adjoint); f'(z) is its conjugate
-            grads = [np.conjugate(g) for g in grads]
-        grads = unflatten(rec.in_def, grads)
-        g = grads[0] if isinstance(argnums, int) else tuple(grads)
+        rec, g = _grad(fun, argnums, holomorphic, has_aux, args, kwargs)
         value = rec.out
         return ((value, rec.aux), g) if has_aux else (value, g)
 
     return value_and_grad_fun
+
+
+def _grad(
+    fun: Callable[..., Any],
+    argnums: ArgNums,
+    holomorphic: bool,
+    has_aux: bool,
+    args: tuple[Any, ...],
+    kwargs: dict[str, Any],
+) -> tuple[_Recording, Any]:
+    """Trace fun(*args, **kwargs), sweep from its scalar output: (the recording, the gradient)."""
+    nums = _argnums(argnums, len(args), "grad")
+    f = functools.partial(fun, **kwargs) if kwargs else fun
+    rec = _Recording(f, args, nums, has_aux, "grad")
+    if holomorphic:
+        _holomorphic_inputs(rec)
+    dtype = _scalar_output(rec, fun, holomorphic)
+    grads = rec.pull([np.ones((), dtype)], retain=False)
+    if holomorphic:  # the pullback of 1 is conj(f'(z)) (the adjoint); f'(z) is its conjugate
+        grads = [np.conjugate(g) for g in grads]
+    grads = unflatten(rec.in_def, grads)
+    return rec, grads[0] if isinstance(argnums, int) else tuple(grads)
 
 
 def _holomorphic_inputs(rec: _Recording) -> None:
@@ -259,8 +273,13 @@ def _holomorphic_inputs(rec: _Recording) -> None:
             )
 
 
-def _scalar_output(rec: _Recording, fun: Any, holomorphic: bool = False) -> list[Any]:
+def _scalar_output(rec: _Recording, fun: Any, holomorphic: bool = False) -> np.dtype:
+    """The dtype of the function's one scalar output (raises if it is not one)."""
     values = rec.out_values
+    if len(values) == 1 and values[0].__class__ is np.ndarray and values[0].shape == ():
+        dtype = values[0].dtype
+        if dtype.kind == ("c" if holomorphic else "f"):
+            return dtype  # the common case: a 0-d array of the right kind, checked here
     name = getattr(fun, "__name__", "the function")
     if len(values) != 1 or np.shape(values[0]) != ():
         shapes = [np.shape(v) for v in values]
@@ -288,7 +307,7 @@ def _scalar_output(rec: _Recording, fun: Any, holomorphic: bool = False) -> list
             f"grad needs {name} to return a real floating-point scalar, "
             f"got dtype {np.result_type(values[0])}.{hint}"
         )
-    return values
+    return np.result_type(values[0])
 
 
 def grad(
@@ -310,12 +329,11 @@ def grad(
     >>> complex(grad(lambda z: z ** 2, holomorphic=True)(np.array(3 + 4j)))
     (6+8j)
     """
-    vg = value_and_grad(fun, argnums, has_aux, holomorphic)
 
     @functools.wraps(fun)
     def grad_fun(*args: Any, **kwargs: Any) -> Any:
-        (value_aux, g) = vg(*args, **kwargs)
-        return (g, value_aux[1]) if has_aux else g
+        rec, g = _grad(fun, argnums, holomorphic, has_aux, args, kwargs)  # the value is not built
+        return (g, rec.aux) if has_aux else g
 
     return grad_fun
 
