@@ -69,7 +69,7 @@ def _masked(a: Any, where: Any, fill: Any) -> Any:
 # Declared as a rule of its own rather than with extend.linear: it runs in most losses, and its
 # own fwd/jvp/vjp skip linear's generic packing (per-argument _Like records, *xs / **params
 # calls) and np.sum's Python wrapper (np.add.reduce is what np.sum runs for an ndarray). About
-# 2 us less per np.sum under a reverse trace. res = (x's shape, x's dtype, axis, keepdims).
+# 2 us less per np.sum under a reverse trace. res = (x's shape, dtype, axis, keepdims, size).
 _add_reduce_nd = np.add.reduce
 
 
@@ -80,19 +80,31 @@ def _sum_apply(x: Any, *, axis: tuple[int, ...], keepdims: bool) -> Any:
 
 
 def _sum_fwd(x: Any, *, axis: tuple[int, ...], keepdims: bool) -> tuple[Any, Any]:
-    return _sum_apply(x, axis=axis, keepdims=keepdims), (x.shape, x.dtype, axis, keepdims)
+    res = (x.shape, x.dtype, axis, keepdims, x.size)
+    return _sum_apply(x, axis=axis, keepdims=keepdims), res
 
 
 def _sum_jvp(res: Any, xdot: Any) -> Any:
-    shape, dtype, axis, keepdims = res
+    shape, dtype, axis, keepdims, _ = res
     return _sum_apply(
         np.zeros(shape, dtype) if xdot is None else xdot, axis=axis, keepdims=keepdims
     )
 
 
+_SMALL = 4096  # elements: a sum over one axis of fewer has its cotangent written out
+
+
 def _sum_vjp(res: Any, ybar: Any) -> Any:
     # xbar = ybar broadcast back along the reduced axes
-    shape, _, axis, keepdims = res
+    shape, _, axis, keepdims, size = res
+    plain = ybar.__class__ is np.ndarray or isinstance(ybar, np.generic)
+    if plain and size <= _SMALL and len(axis) == 1:
+        # small (a loss's row sums): repeated into a plain array, which costs less to build than
+        # a read-only stride-0 view (np.broadcast_to) and less to use (contiguous ufunc loops)
+        (ax,) = axis
+        if not keepdims:
+            ybar = ybar.reshape((*shape[:ax], 1, *shape[ax + 1 :]))
+        return ybar.repeat(shape[ax], ax)
     # ybar broadcasts against x as it is where the reduced axes are the leading ones (a full
     # sum, or axis=0); elsewhere they come back as length-1 axes first
     if not keepdims and axis and max(axis) != len(axis) - 1:
@@ -125,13 +137,13 @@ def _sum(
 
 
 def _sum_jvp_batched(res: Any, xdot: Any) -> Any:
-    shape, _, axis, keepdims = res  # each row summed alike
+    shape, _, axis, keepdims, _ = res  # each row summed alike
     return np.sum(batching.full(xdot, shape), axis=batching.shift(axis), keepdims=keepdims)
 
 
 def _sum_vjp_batched(res: Any, ybar: Any) -> Any:
     # xbar[k] = ybar[k] broadcast back along the reduced axes
-    shape, _, axis, keepdims = res
+    shape, _, axis, keepdims, _ = res
     full = (ybar.shape[0], *shape)
     if not keepdims:
         ybar = np.reshape(ybar, (full[0], *(1 if i in axis else n for i, n in enumerate(shape))))
