@@ -40,12 +40,18 @@ def unbroadcast(g: Any, like: Any) -> Any:
         axes = tuple(range(lead)) + tuple(
             lead + i for i, n in enumerate(shape) if n == 1 and gshape[lead + i] != 1
         )
-        g = np.sum(g, axis=axes, keepdims=True) if axes else g
-        g = np.reshape(g, shape)
+        if len(axes) == lead and g.__class__ is np.ndarray:  # a bias: the sum has x's shape
+            g = _add_reduce(g, axes)  # what np.sum runs, without its wrapper and the reshape
+        else:
+            g = np.sum(g, axis=axes, keepdims=True) if axes else g
+            g = np.reshape(g, shape)
     # the common case inline (this runs once per argument of every vjp): NumPy's built-in dtypes
     # are singletons, and `is` costs 0.03 us less than ==
     dtype, gdtype = like.dtype, g.dtype
     return g if gdtype is dtype or gdtype == dtype else batching.cast_cotangent(g, dtype)
+
+
+_add_reduce = np.add.reduce
 
 
 def as_array(x: Any) -> Any:
@@ -83,11 +89,14 @@ def elementwise(
     *derivatives: Callable[..., Any],
     name: str | None = None,
     handler: Callable[..., Any] | None = None,
+    uses_x: bool = True,
 ) -> Rule:
     """Declare an elementwise function once by its partial derivatives; both modes follow.
 
     Each derivative is a function of (*xs, y), e.g. `elementwise(np.sin, lambda x, y: np.cos(x))`
     or for `np.divide`: `lambda x1, x2, y: 1 / x2, lambda x1, x2, y: -y / x2`.
+    `uses_x=False` (one argument only) says the derivative reads y alone (`d tanh x = 1 - y^2`):
+    the residuals then keep y, not x, and x is freed as soon as nothing else holds it.
     """
     label = name or _name(ufunc)
 
@@ -98,7 +107,7 @@ def elementwise(
 
     if len(derivatives) == 1:
         (d,) = derivatives
-        fwd = _unary_fwd(ufunc)
+        fwd = _unary_fwd(ufunc, uses_x)
 
         def jvp(res: Any, xdot: Any) -> Any:
             return xdot * d(*res)
@@ -158,7 +167,7 @@ def _conj(d: Any) -> Any:
     return np.conjugate(d) if dtype.kind == "c" else d
 
 
-def _unary_fwd(ufunc: Any) -> Callable[..., Any]:
+def _unary_fwd(ufunc: Any, uses_x: bool) -> Callable[..., Any]:
     """fwd for one argument: without `*xs` in its signature the trace calls it 0.06 us faster
     (Python 3.11; W1 runs one per np.sin)."""
 
@@ -166,7 +175,11 @@ def _unary_fwd(ufunc: Any) -> Callable[..., Any]:
         y = ufunc(x)
         return y, (x, y)
 
-    return fwd
+    def fwd_y(x: Any) -> tuple[Any, Any]:
+        y = ufunc(x)
+        return y, (None, y)  # d(None, y): x is not kept alive until the backward sweep
+
+    return fwd if uses_x else fwd_y
 
 
 def _unary_vjp(d: Callable[..., Any]) -> Callable[..., Any]:

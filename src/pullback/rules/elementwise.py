@@ -21,12 +21,34 @@ LN10 = float(np.log(10.0))
 
 
 # ---- linear ones: no multiplication by 1 ------------------------------------------------------
+class _Operand:
+    """Shape and dtype of a large ndarray operand of add / subtract, kept in its place: their
+    derivatives read no more, and the array itself (often a matmul's output, as in h @ W + b) is
+    freed as soon as its value is used instead of at the end of the backward sweep."""
+
+    __slots__ = ("dtype", "ndim", "shape")
+
+
+_new = object.__new__
+_KEEP_BELOW = 4096  # elements: smaller ones are kept as they are (cheaper than a record)
+
+
+def _operand(x: Any) -> Any:
+    if x.__class__ is not np.ndarray or x.size < _KEEP_BELOW:
+        return x
+    m = _new(_Operand)
+    m.shape, m.dtype, m.ndim = x.shape, x.dtype, x.ndim
+    return m
+
+
 def _add_fwd(x1: Any, x2: Any) -> tuple[Any, Any]:
-    return np.add(x1, x2), (x1, x2)
+    y = np.add(x1, x2)
+    return y, (x1, x2) if y.size < _KEEP_BELOW else (_operand(x1), _operand(x2))
 
 
 def _sub_fwd(x1: Any, x2: Any) -> tuple[Any, Any]:
-    return np.subtract(x1, x2), (x1, x2)
+    y = np.subtract(x1, x2)
+    return y, (x1, x2) if y.size < _KEEP_BELOW else (_operand(x1), _operand(x2))
 
 
 def _broadcast_sum(res: Any, d1: Any, d2: Any) -> Any:
@@ -188,15 +210,15 @@ _POWER = elementwise(
     handler=_power,
 )
 # np.absolute (real and complex input) lives in complex_numbers.py
-elementwise(np.reciprocal, lambda x, y: -(y * y))
+elementwise(np.reciprocal, lambda x, y: -(y * y), uses_x=False)
 elementwise(np.square, lambda x, y: 2 * x)
-elementwise(np.sqrt, lambda x, y: 0.5 / y)
-elementwise(np.cbrt, lambda x, y: 1 / (3 * y * y))
+elementwise(np.sqrt, lambda x, y: 0.5 / y, uses_x=False)
+elementwise(np.cbrt, lambda x, y: 1 / (3 * y * y), uses_x=False)
 
 # ---- exponentials and logarithms --------------------------------------------------------------
-elementwise(np.exp, lambda x, y: y)
-elementwise(np.exp2, lambda x, y: LN2 * y)
-elementwise(np.expm1, lambda x, y: y + 1)
+elementwise(np.exp, lambda x, y: y, uses_x=False)
+elementwise(np.exp2, lambda x, y: LN2 * y, uses_x=False)
+elementwise(np.expm1, lambda x, y: y + 1, uses_x=False)
 elementwise(np.log, lambda x, y: 1 / x)
 elementwise(np.log2, lambda x, y: 1 / (LN2 * x))
 elementwise(np.log10, lambda x, y: 1 / (LN10 * x))
@@ -204,10 +226,19 @@ elementwise(np.log1p, lambda x, y: 1 / (1 + x))
 elementwise(np.logaddexp, lambda x1, x2, y: np.exp(x1 - y), lambda x1, x2, y: np.exp(x2 - y))
 elementwise(np.logaddexp2, lambda x1, x2, y: np.exp2(x1 - y), lambda x1, x2, y: np.exp2(x2 - y))
 
+
 # ---- trigonometric and hyperbolic -------------------------------------------------------------
+def _one_minus_square(y: Any) -> Any:
+    """1 - y * y, in the memory of y * y when that is a plain array (one temporary, not two)."""
+    t = y * y
+    if t.__class__ is np.ndarray and t.ndim:
+        return np.subtract(1, t, out=t)
+    return 1 - t
+
+
 elementwise(np.sin, lambda x, y: np.cos(x))
 elementwise(np.cos, lambda x, y: -np.sin(x))
-elementwise(np.tan, lambda x, y: 1 + y * y)
+elementwise(np.tan, lambda x, y: 1 + y * y, uses_x=False)
 elementwise(np.arcsin, lambda x, y: 1 / np.sqrt(1 - x * x))
 elementwise(np.arccos, lambda x, y: -1 / np.sqrt(1 - x * x))
 elementwise(np.arctan, lambda x, y: 1 / (1 + x * x))
@@ -218,7 +249,7 @@ elementwise(
 )
 elementwise(np.sinh, lambda x, y: np.cosh(x))
 elementwise(np.cosh, lambda x, y: np.sinh(x))
-elementwise(np.tanh, lambda x, y: 1 - y * y)
+elementwise(np.tanh, lambda x, y: _one_minus_square(y), uses_x=False)
 elementwise(np.arcsinh, lambda x, y: 1 / np.sqrt(x * x + 1))
 elementwise(np.arccosh, lambda x, y: 1 / np.sqrt(x * x - 1))
 elementwise(np.arctanh, lambda x, y: 1 / (1 - x * x))
