@@ -245,7 +245,8 @@ has its own rule (no generic linear packing) and 2-D matmul pullbacks skip the b
 only what its derivatives read: tanh and exp keep their output, not their input, and add and
 subtract of large arrays keep their operands' shape and dtype, so `h @ W`'s output is freed as
 soon as `+ b` has used it. pullback's peak is then below the hand-written backward pass's
-(0.67x; 0.99x before this round), which keeps those intermediates alive.
+(0.67x; 0.99x before this round), whose expressions such as `(dz @ W3.T) * (1 - h2 * h2)` hold
+several full-size temporaries at once.
 
 ## Latest results
 
