@@ -1,11 +1,14 @@
 """Stage ⑤a: reverse mode. Under a ReverseTrace each primitive call records a Node and appends it
 to the trace's tape (a Wengert list: creation order, which is topological); `backward` seeds
 cotangents at the outputs and walks the tape backwards (no recursion, no heap), calling the vjp of
-each node a cotangent reached, accumulating, and freeing residuals as it goes."""
+each node a cotangent reached, accumulating (in place once the sum is the sweep's own), and freeing
+residuals as it goes."""
 
 from __future__ import annotations
 
 from typing import Any
+
+import numpy as np
 
 from ..errors import MissingRuleError
 from .dispatch import Rule
@@ -140,6 +143,34 @@ def add_cotangents(a: Any, b: Any) -> Any:
     return a + b
 
 
+# Cotangents of at least this many elements are summed in place once the sweep owns the sum;
+# below it a new array costs less than np.add's out= path.
+IN_PLACE_MIN = 4096
+
+
+def accumulate(node: Node, old: Any, xbar: Any, owned: set[Node]) -> Any:
+    """node's cotangent so far (`old`) plus one more contribution `xbar`.
+
+    A sum the sweep allocated belongs to it alone: `owned` holds the nodes whose pending
+    cotangent is such a sum, and a third contribution and every later one is added into it in
+    place (no new array per use of a weight shared across many steps). An array a rule returned
+    is never written: it may be shared (add hands its ybar to both arguments) or a view."""
+    if (
+        node in owned
+        and old.__class__ is np.ndarray  # (a traced contribution makes the sum traced)
+        and xbar.__class__ is np.ndarray
+        and xbar.dtype is old.dtype
+        and xbar.shape == old.shape
+    ):
+        return np.add(old, xbar, out=old)
+    if type(old) is tuple:
+        return add_cotangents(old, xbar)
+    total = old + xbar  # a new array, which only this sweep holds
+    if total.__class__ is np.ndarray and total.size >= IN_PLACE_MIN:
+        owned.add(node)
+    return total
+
+
 def backward(
     seeds: list[tuple[Node, Any]], tape: list[Node], retain: bool = False
 ) -> dict[Node, Any]:
@@ -158,6 +189,7 @@ def backward(
     graph; do not sweep one graph from two threads at once).
     """
     leaves: dict[Node, Any] = {}
+    owned: set[Node] = set()  # the nodes whose pending cotangent is a sum this sweep allocated
     try:
         for node, ybar in seeds:
             old = node.ybar
@@ -182,19 +214,15 @@ def backward(
                     if p is None:
                         continue
                     xbar = vjp[i](res, ybar)
-                    # a new array: never add in place into a cotangent a rule may have returned
                     old = p.ybar
-                    if old is None:
-                        p.ybar = xbar
-                    else:
-                        p.ybar = old + xbar if type(old) is not tuple else add_cotangents(old, xbar)
+                    p.ybar = xbar if old is None else accumulate(p, old, xbar, owned)
             elif vjp is None:
                 raise no_vjp(rule)
             else:
                 for p, xbar in zip(node.parents, vjp(res, ybar), strict=True):
                     if p is not None and xbar is not None:
                         old = p.ybar
-                        p.ybar = xbar if old is None else add_cotangents(old, xbar)
+                        p.ybar = xbar if old is None else accumulate(p, old, xbar, owned)
             del res
     except BaseException:
         for node in tape:  # a failed sweep leaves no cotangents behind on its nodes
