@@ -246,7 +246,9 @@ only what its derivatives read: tanh and exp keep their output, not their input,
 subtract of large arrays keep their operands' shape and dtype, so `h @ W`'s output is freed as
 soon as `+ b` has used it. pullback's peak is then below the hand-written backward pass's
 (0.67x; 0.99x before this round), whose expressions such as `(dz @ W3.T) * (1 - h2 * h2)` hold
-several full-size temporaries at once.
+several full-size temporaries at once. A cotangent gathered from many uses (a weight shared by
+every step of a recurrence) is summed in place once the sweep owns the sum, never into an array a
+rule returned: a loss with a 256x256 weight used at 100 steps gets its gradient 14% sooner.
 
 ## Latest results
 
