@@ -221,3 +221,29 @@ def test_cotangents_of_a_much_used_array_are_summed_in_place(monkeypatch) -> Non
     monkeypatch.setattr(reverse, "IN_PLACE_MIN", 16)
     np.testing.assert_array_equal(jac(W), j_new)
     np.testing.assert_allclose(j_new, pb.jacfwd(lambda W: np.sum(_shared(W)[0], axis=1))(W))
+
+
+def test_results_are_writable_and_share_no_memory() -> None:
+    # add hands one cotangent array to both arguments and sum's is a read-only broadcast view:
+    # what the caller gets are separate writable arrays, so g *= 0.5 on one leaves the others
+    x, y = np.ones(3), np.full(3, 2.0)
+    gx, gy = pb.grad(lambda x, y: np.sum((x + y) ** 2), argnums=(0, 1))(x, y)
+    gx *= 0.5
+    np.testing.assert_array_equal(gy, 2 * (x + y))
+    grads = pb.grad(lambda p: np.sum(p["a"] + p["b"]))({"a": x, "b": np.ones((2, 3))})
+    for g in grads.values():
+        assert g.flags.writeable
+    assert not np.shares_memory(grads["a"], grads["b"])
+    _, back = pb.vjp(lambda x, y: x - y, x, y)
+    bx, by = back(np.ones(3))
+    assert bx.flags.writeable and not np.shares_memory(bx, by)
+
+    def pair(x):
+        y = x * 2.0
+        return y, y + 0.0  # add's jvp passes y's tangent on as it is
+
+    _, (t1, t2) = pb.jvp(pair, (x,), (np.ones(3),))
+    assert not np.shares_memory(t1, t2)
+    _, f_jvp = pb.linearize(pair, x)
+    t1, t2 = f_jvp(np.ones(3))
+    assert not np.shares_memory(t1, t2)

@@ -148,17 +148,38 @@ class _Recording:
     def pull(self, ybars: list[Any], retain: bool) -> list[Any]:
         seeds = [(n, g) for n, g in zip(self.out_nodes, ybars, strict=True) if n is not None]
         cts = backward(seeds, self.tape, retain=retain)
-        return [
-            _finish(cts.get(n), x) for n, x in zip(self.leaf_nodes, self.in_leaves, strict=True)
-        ]
+        return _independent(
+            [_finish(cts.get(n), x) for n, x in zip(self.leaf_nodes, self.in_leaves, strict=True)]
+        )
 
     def push(self, xdots: list[Any]) -> list[Any]:
         nodes = [n for n in self.out_nodes if n is not None]
         tangents = push_forward(reachable(nodes), dict(zip(self.leaf_nodes, xdots, strict=True)))
-        return [
-            _finish(None if n is None else tangents.get(n), y)
-            for n, y in zip(self.out_nodes, self.out_values, strict=True)
-        ]
+        return _independent(
+            [
+                _finish(None if n is None else tangents.get(n), y)
+                for n, y in zip(self.out_nodes, self.out_values, strict=True)
+            ]
+        )
+
+
+def _independent(arrays: list[Any]) -> list[Any]:
+    """The arrays handed to the caller, each writable and sharing memory with no other one: a copy
+    where the sweep's result is a read-only view (the broadcast cotangent of a sum) or the same
+    buffer as an earlier result (add hands one cotangent to both of its arguments), so that
+    updating one gradient in place (g *= 0.5) never changes another. Traced ones pass unchanged."""
+    roots: set[int] = set()
+    out = []
+    for a in arrays:
+        if a.__class__ is np.ndarray:
+            root = a
+            while isinstance(root.base, np.ndarray):
+                root = root.base
+            if not a.flags.writeable or id(root) in roots:
+                a = root = a.copy()
+            roots.add(id(root))  # alive while `a` is: no other array can have its id meanwhile
+        out.append(a)
+    return out
 
 
 def _where(nums: tuple[int, ...], in_def: TreeDef, k: int) -> str:
@@ -370,7 +391,7 @@ def jvp(
         else:
             ys.append(o)
             ydots.append(_zeros(o) if hasattr(o, "dtype") else np.zeros_like(o))
-    result = (unflatten(out_def, ys), unflatten(out_def, ydots))
+    result = (unflatten(out_def, ys), unflatten(out_def, _independent(ydots)))
     return (*result, aux) if has_aux else result
 
 
