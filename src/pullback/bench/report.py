@@ -197,9 +197,9 @@ no faster, since the merged object is larger and the tape then keeps every value
 benchmark's median runs above these minima (garbage collection, the other libraries interleaved
 between samples, a shared machine). The issue's 2.0 us was set where PyTorch took 4.2 us per op
 and autograd 8.2; this machine's runs of this session give them 5.1-5.8 and 10.2-11.1, 1.2-1.35x
-slower, so the same target reads about 2.5 us here; the ratio target (0.5x PyTorch) is met. Python 3.11
-detail: a list comprehension costs a function call there, so the hot loops of `core/` are plain
-`for` loops.
+slower, so the same target reads about 2.5 us here; the ratio target (0.5x PyTorch) is met.
+Python 3.11 detail: a list comprehension costs a function call there, so the hot loops of
+`core/` are plain `for` loops.
 
 **W5, W6 (Jacobians, Hessians).** `jacfwd` and `jacrev` record the function once and then sweep
 the recorded graph with a whole batch of basis vectors at once (`core/batching.py`): a tangent or
