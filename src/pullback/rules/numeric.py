@@ -58,14 +58,19 @@ register(np.interp, _interp)
 # ---- convolve and correlate: a Toeplitz matrix gathered from v, times a --------------------------
 def _convolve_full(a: Any, v: Any) -> Any:
     """y_k = sum_i a_i v_{k-i}, k = 0..na+nv-2: y = V a with V[k, i] = v[k - i] (0 off the band),
-    V gathered from [v, 0] with static ids. Bilinear in (a, v)."""
+    V gathered from [v, 0] with static ids. Bilinear in (a, v).
+
+    The product is a multiply and a row sum, not V @ a: OpenBLAS's small float32 matrix-vector
+    kernel now and then leaves the floating-point "invalid" flag set on finite data (numpy#24067,
+    OpenBLAS#1924), and NumPy then warns "invalid value encountered in matmul" in a user's
+    np.convolve, which NumPy's own convolve never does."""
     na, nv = a.shape[0], v.shape[0]
     k = np.arange(na + nv - 1)[:, None]
     j = k - np.arange(na)[None, :]
     ids = np.where((j >= 0) & (j < nv), j, nv)
     dtype = np.result_type(primal(a), primal(v))
     padded = np.concatenate([v.astype(dtype), np.zeros(1, dtype)])
-    return padded[ids] @ a.astype(dtype)
+    return np.sum(padded[ids] * a.astype(dtype), axis=1)
 
 
 def _convolve(a: Any, v: Any, mode: str = "full") -> Any:
