@@ -122,14 +122,6 @@ def _sum(
     initial: Any = _NO,
     where: Any = _NO,
 ) -> Any:
-    if dtype is None and out is None and initial is _NO and where is _NO:  # np.sum(x, axis)
-        if not isinstance(a, Traced | np.ndarray):
-            a = np.asarray(a)
-        if axis.__class__ is int and -a.ndim <= axis < a.ndim:
-            axes: tuple[int, ...] = (axis % a.ndim,)
-        else:
-            axes = _axes(a, axis)
-        return _SUM.bind(a, axis=axes, keepdims=keepdims is True or _flag(keepdims))
     _no_out("sum", out)
     a = _masked(_prepare(a, dtype), where, 0)
     y = _SUM.bind(a, axis=_axes(a, axis), keepdims=_flag(keepdims))
