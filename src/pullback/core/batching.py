@@ -22,7 +22,7 @@ import numpy as np
 from .dispatch import Rule
 from .forward import no_jvp, parent_tangents
 from .node import Node
-from .reverse import SELECT, accumulate, no_vjp
+from .reverse import SELECT, accumulate_into, no_vjp
 from .traced import Traced
 
 BATCHED_JVP: dict[Rule, Callable[..., Any]] = {}
@@ -193,7 +193,7 @@ def backward(
     ct: dict[Node, Any] = {}
     owned: set[Node] = set()  # as in reverse.backward: cotangent sums this sweep may add into
     for node, ybar in seeds:
-        _accumulate(ct, node, ybar, owned)
+        accumulate_into(ct, node, ybar, owned)
     report = _log.get()
     batched: list[str] = []
     fallback: list[str] = []
@@ -229,15 +229,10 @@ def backward(
             batched.append(rule.name)
         for p, xbar in zip(parents, xbars, strict=True):
             if p is not None and xbar is not None:
-                _accumulate(ct, p, xbar, owned)
+                accumulate_into(ct, p, xbar, owned)
     if report is not None:
         report.append(SweepReport("reverse", batch, tuple(batched), tuple(fallback)))
     return leaves, widest
-
-
-def _accumulate(ct: dict[Node, Any], node: Node, xbar: Any, owned: set[Node]) -> None:
-    old = ct.get(node)
-    ct[node] = xbar if old is None else accumulate(node, old, xbar, owned)
 
 
 def _uses(nodes: list[Node], outputs: list[Node]) -> dict[Node, int]:

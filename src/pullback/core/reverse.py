@@ -171,6 +171,12 @@ def accumulate(node: Node, old: Any, xbar: Any, owned: set[Node]) -> Any:
     return total
 
 
+def accumulate_into(ct: dict[Node, Any], node: Node, xbar: Any, owned: set[Node]) -> None:
+    """`accumulate` for a sweep that keeps pending cotangents in a dict (batched, graph view)."""
+    old = ct.get(node)
+    ct[node] = xbar if old is None else accumulate(node, old, xbar, owned)
+
+
 def backward(
     seeds: list[tuple[Node, Any]], tape: list[Node], retain: bool = False
 ) -> dict[Node, Any]:

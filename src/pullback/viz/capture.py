@@ -15,7 +15,7 @@ import numpy as np
 from ..core import ReverseTraced, Traced, new_trace, primal, push_forward
 from ..core.node import Node
 from ..core.pytree import flatten, unflatten
-from ..core.reverse import SELECT, add_cotangents
+from ..core.reverse import SELECT, accumulate_into
 from ..errors import BackwardError, CotangentError, NonScalarOutputError
 from ..tensor import TapeNode, TapeTrace, creation_order
 
@@ -128,15 +128,11 @@ def sweep_cotangents(
     cotangent of EVERY node (the engine keeps only the leaves') and the nodes whose vjp first
     produced a NaN or Inf. Residuals are kept, so the graph stays usable."""
     ct: dict[Node, Any] = {}
+    owned: set[Node] = set()
     seen: dict[Node, Any] = {}
     bad: set[Node] = set()
-
-    def accumulate(node: Node, xbar: Any) -> None:
-        old = ct.get(node)
-        ct[node] = xbar if old is None else add_cotangents(old, xbar)
-
     for node, ybar in seeds:
-        accumulate(node, ybar)
+        accumulate_into(ct, node, ybar, owned)
     for node in reversed(nodes):
         ybar = ct.pop(node, None)
         if ybar is None:
@@ -158,7 +154,7 @@ def sweep_cotangents(
                 continue
             if finite_in and _nonfinite(xbar):
                 bad.add(node)
-            accumulate(p, xbar)
+            accumulate_into(ct, p, xbar, owned)
     return seen, bad
 
 
